@@ -1,0 +1,60 @@
+# One entry point for building, testing and demonstrating the project.
+# See README.md. Everything built goes under build/.
+
+BUILD    ?= build
+KABI     ?= $(shell scripts/kernel-abi 2>/dev/null)
+KDIR     ?= /usr/src/linux-headers-$(KABI)
+JOBS     ?= $(shell nproc)
+CTEST    := ctest --test-dir $(BUILD) --output-on-failure
+HARNESS  := vm-harness/nbvm-image
+
+.PHONY: all userspace module image deps check check-unit check-vm demo install clean distclean
+
+all: userspace module
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+userspace: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Kbuild writes its objects next to the sources, so the module is built from
+# a copy under build/ and the source tree stays clean.
+module:
+	@test -n "$(KABI)" || { echo "no kernel headers: run 'make deps'" >&2; exit 1; }
+	@mkdir -p $(BUILD)/kmod
+	@cp -a kernel/. include $(BUILD)/kmod/
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD)/kmod modules
+
+# Guest kernel, root image and initramfs for the VM tests (cached; rebuilt
+# only when their inputs change).
+image: all
+	$(HARNESS) --build $(BUILD)
+
+check: deps all image
+	$(CTEST) -L unit -j $(JOBS)
+	$(CTEST) -L vm
+
+check-unit: all
+	$(CTEST) -L unit -j $(JOBS)
+
+check-vm: image
+	$(CTEST) -L vm
+
+demo: deps all image
+	vm-harness/demo --build $(BUILD)
+
+install: all
+	cmake --install $(BUILD)
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD)/kmod modules_install
+	depmod -a $(KABI)
+
+# Keeps the guest image cache (build/vm-cache), which takes minutes to make.
+clean:
+	find $(BUILD) -mindepth 1 -maxdepth 1 ! -name vm-cache -exec rm -rf {} +
+
+distclean:
+	rm -rf $(BUILD)
