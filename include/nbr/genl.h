@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Generic netlink interface between drbdsetup and the module.
+ *
+ * Family "nbr" (not "drbd": the in-tree DRBD 8.4 module owns that name and
+ * may be loaded next to ours). Every request names its device with
+ * NBR_A_MINOR except NBR_ADM_GET_STATUS as a dump (all minors). Mutating
+ * commands need CAP_NET_ADMIN (GENL_ADMIN_PERM) and CAP_SYS_ADMIN; status
+ * and events are readable by everyone but never carry the shared secret.
+ * The kernel validates every attribute with a strict policy and reports
+ * failures through extack with a human-readable message.
+ *
+ * Attributes form one flat namespace so one policy covers every command;
+ * each command uses the subset listed with it. Numbers are ABI: append only.
+ */
+#ifndef NBR_GENL_H
+#define NBR_GENL_H
+
+#include "version.h"
+
+#define NBR_GENL_NAME		"nbr"
+#define NBR_GENL_VERSION	NBR_API_VERSION
+#define NBR_GENL_MCGRP_EVENTS	"events"
+
+/* Limits the policy enforces. */
+#define NBR_MINOR_COUNT_MAX	255	/* largest minor_count parameter */
+#define NBR_SECRET_MAX		64	/* shared secret bytes */
+#define NBR_PATH_MAX		128	/* backing device path, with NUL */
+
+enum nbr_genl_cmd {
+	NBR_ADM_UNSPEC,
+	/* doit: one device (NBR_A_MINOR); dumpit: every device. Reply: the
+	 * status attributes (NBR_A_ROLE ... NBR_A_STATS). */
+	NBR_ADM_GET_STATUS,
+	/* Create /dev/nb<minor>: NBR_A_MINOR, NBR_A_RESOURCE. */
+	NBR_ADM_NEW_MINOR,
+	/* Remove an unconfigured, closed device: NBR_A_MINOR. */
+	NBR_ADM_DEL_MINOR,
+	/* Attach a backing device ("disk"): NBR_A_MINOR, NBR_A_BACKING_DEV,
+	 * optional NBR_A_SIZE_LIMIT, NBR_A_ON_IO_ERROR. */
+	NBR_ADM_ATTACH,
+	/* Drop the backing device: NBR_A_MINOR, optional NBR_A_FORCE. */
+	NBR_ADM_DETACH,
+	/* Configure the network and start connecting ("net"/"connect"):
+	 * NBR_A_MINOR, addresses, names, protocol and the net options. */
+	NBR_ADM_CONNECT,
+	/* Close the connection and go StandAlone: NBR_A_MINOR,
+	 * optional NBR_A_FORCE (do not wait for in-flight requests). */
+	NBR_ADM_DISCONNECT,
+	/* Promote: NBR_A_MINOR, optional NBR_A_FORCE (declare the local
+	 * data UpToDate even if it is not: the "initial sync" case). */
+	NBR_ADM_PRIMARY,
+	/* Demote; fails while the device is open: NBR_A_MINOR. */
+	NBR_ADM_SECONDARY,
+	/* Secondary, disconnect, detach and delete in one: NBR_A_MINOR. */
+	NBR_ADM_DOWN,
+	/* Multicast on NBR_GENL_MCGRP_EVENTS after every state change:
+	 * the status attributes plus NBR_A_EVENT_SEQ and NBR_A_REASON. */
+	NBR_ADM_EVENT,
+	__NBR_ADM_MAX
+};
+#define NBR_ADM_MAX (__NBR_ADM_MAX - 1)
+
+enum nbr_genl_attr {
+	NBR_A_UNSPEC,
+	/* u32: device minor, /dev/nb<minor>; below the minor_count param */
+	NBR_A_MINOR,
+	/* string: resource name, 1..63 printable chars, no '/' */
+	NBR_A_RESOURCE,
+	/* string: backing block device path, opened exclusively */
+	NBR_A_BACKING_DEV,
+	/* u64: size limit in 512-byte sectors, 0 = whole backing device */
+	NBR_A_SIZE_LIMIT,
+	/* u8: enum nbr_on_io_error */
+	NBR_A_ON_IO_ERROR,
+	/* binary: local address, struct sockaddr_in (16 bytes) or
+	 * struct sockaddr_in6 (28 bytes), port included */
+	NBR_A_MY_ADDR,
+	/* binary: peer address, same format as NBR_A_MY_ADDR */
+	NBR_A_PEER_ADDR,
+	/* string: this node's name (hostname), 1..63 printable chars */
+	NBR_A_MY_NAME,
+	/* string: the peer's node name, checked during authentication */
+	NBR_A_PEER_NAME,
+	/* u8: enum nbr_wire_proto (1 = A, 2 = B, 3 = C) */
+	NBR_A_PROTOCOL,
+	/* u8: enum nbr_auth_alg */
+	NBR_A_AUTH_ALG,
+	/* binary: shared secret, 1..NBR_SECRET_MAX bytes; write-only, never
+	 * in any reply or event */
+	NBR_A_SHARED_SECRET,
+	/* u8: enum nbr_integrity_alg */
+	NBR_A_INTEGRITY_ALG,
+	/* u32: reply timeout, 0.1 s units (DRBD "timeout", default 60) */
+	NBR_A_TIMEOUT,
+	/* u32: seconds between connection attempts (default 10) */
+	NBR_A_CONNECT_INT,
+	/* u32: seconds of idle before a ping (default 10) */
+	NBR_A_PING_INT,
+	/* u32: ping answer timeout, 0.1 s units (default 5) */
+	NBR_A_PING_TIMEOUT,
+	/* u32: writes per epoch before a barrier is forced (default 2048) */
+	NBR_A_MAX_EPOCH_SIZE,
+	/* flag: --force for primary, detach and disconnect */
+	NBR_A_FORCE,
+	/* u8: enum nbr_role, local (replies and events) */
+	NBR_A_ROLE,
+	/* u8: enum nbr_role, peer (replies and events) */
+	NBR_A_PEER_ROLE,
+	/* u8: enum nbr_conn_state (replies and events) */
+	NBR_A_CONN_STATE,
+	/* u8: enum nbr_disk_state, local (replies and events) */
+	NBR_A_DISK_STATE,
+	/* u8: enum nbr_disk_state, peer (replies and events) */
+	NBR_A_PEER_DISK_STATE,
+	/* u64: size of /dev/nb<minor> in 512-byte sectors (replies) */
+	NBR_A_DEV_SIZE,
+	/* nested: enum nbr_stat_attr counters (replies) */
+	NBR_A_STATS,
+	/* u32: event sequence number, +1 per event, for gap detection */
+	NBR_A_EVENT_SEQ,
+	/* string: why the state changed / why a connection was refused */
+	NBR_A_REASON,
+	/* u32: agreed protocol version while connected (replies) */
+	NBR_A_AGREED_PROTO,
+	__NBR_A_MAX
+};
+#define NBR_A_MAX (__NBR_A_MAX - 1)
+
+/* Counters inside NBR_A_STATS, all u64, as /proc/drbd shows them. */
+enum nbr_stat_attr {
+	NBR_S_UNSPEC,
+	NBR_S_NET_SENT_KIB,	/* ns */
+	NBR_S_NET_RECV_KIB,	/* nr */
+	NBR_S_DISK_WRITE_KIB,	/* dw */
+	NBR_S_DISK_READ_KIB,	/* dr */
+	NBR_S_AL_WRITES,	/* al */
+	NBR_S_BM_WRITES,	/* bm */
+	NBR_S_LOCAL_PENDING,	/* lo */
+	NBR_S_PEER_PENDING,	/* pe */
+	NBR_S_UNACKED,		/* ua */
+	NBR_S_APP_PENDING,	/* ap */
+	NBR_S_EPOCHS,		/* ep */
+	NBR_S_OUT_OF_SYNC_KIB,	/* oos */
+	__NBR_S_MAX
+};
+#define NBR_S_MAX (__NBR_S_MAX - 1)
+
+/* What to do when the backing device fails a request. */
+enum nbr_on_io_error {
+	NBR_IOERR_DETACH = 0,	/* drop the disk, serve from the peer */
+	NBR_IOERR_PASS_ON = 1,	/* report the error to the upper layer */
+};
+
+#endif /* NBR_GENL_H */

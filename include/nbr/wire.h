@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The nbr wire format: every packet on the data and the meta TCP connection
+ * is one struct nbr_header followed by header.length payload bytes.
+ *
+ * Declared once, here, for the module and for userspace. All multi-byte
+ * fields are big-endian and typed __be16/__be32/__be64 so that sparse
+ * catches a missing conversion. Structs are packed and their sizes are
+ * checked at compile time; offsets are given in comments. Code never reads
+ * these structs directly from a socket buffer: kernel/lib/wire.c validates
+ * and decodes them into host structs (kernel/lib/nbr_wire.h) first, and is
+ * the only encoder. docs/wire-protocol.md describes the protocol.
+ *
+ * Compatibility: the header layout and the two auth packets never change
+ * (a change would need a new magic). Everything after authentication is
+ * governed by the protocol version negotiated in NBR_P_PARAMS plus the
+ * intersection of the feature bits.
+ */
+#ifndef NBR_WIRE_H
+#define NBR_WIRE_H
+
+#include "compat.h"
+
+/* "NBR1" in ASCII: readable in a hex dump, unlike DRBD's magics. */
+#define NBR_MAGIC		0x4e425231u
+
+/* Protocol versions this build speaks (NBR_P_PARAMS negotiates). */
+#define NBR_PROTO_MIN		1u
+#define NBR_PROTO_MAX		1u
+
+/*
+ * Feature bits (NBR_P_PARAMS.features). A bit is used only when both sides
+ * set it; unknown bits from a newer peer are ignored.
+ */
+#define NBR_FEAT_FLUSH_FUA	(1ull << 0)	/* honours NBR_DP_FLUSH/FUA */
+#define NBR_FEATURES_KNOWN	(NBR_FEAT_FLUSH_FUA)
+
+/* Fixed sizes. */
+#define NBR_NONCE_LEN		32u	/* auth challenge nonce */
+#define NBR_MAC_LEN		32u	/* HMAC-SHA256 output */
+#define NBR_NAME_LEN		64u	/* node and resource names, NUL-padded */
+#define NBR_SECTOR_SIZE		512u
+#define NBR_MIN_BIO_SIZE	4096u	/* smallest max_bio a peer may offer */
+#define NBR_MAX_BIO_SIZE	(1u << 20)	/* largest data payload */
+
+/* Packet types (nbr_header.command). 0 is never valid. */
+enum nbr_packet {
+	NBR_P_AUTH_CHALLENGE	= 1,	/* both sockets, first packet */
+	NBR_P_AUTH_RESPONSE	= 2,	/* both sockets, second packet */
+	NBR_P_PARAMS		= 3,	/* data socket, after auth */
+	NBR_P_STATE		= 4,	/* data socket */
+	NBR_P_DATA		= 5,	/* data socket: one write */
+	NBR_P_BARRIER		= 6,	/* data socket: closes an epoch */
+	NBR_P_RECV_ACK		= 7,	/* meta socket: protocol B */
+	NBR_P_WRITE_ACK		= 8,	/* meta socket: protocol C */
+	NBR_P_NEG_ACK		= 9,	/* meta socket: write failed on peer */
+	NBR_P_BARRIER_ACK	= 10,	/* meta socket: epoch on stable storage */
+	NBR_P_PING		= 11,	/* meta socket: keep-alive */
+	NBR_P_PING_ACK		= 12,	/* meta socket */
+	NBR_P_COUNT			/* one past the last valid command */
+};
+
+/* Which TCP connection a socket is; sent in the auth challenge. */
+enum nbr_sock {
+	NBR_SOCK_DATA = 1,	/* data, barriers, params, state */
+	NBR_SOCK_META = 2,	/* acks and pings, never behind bulk data */
+};
+
+/* Replication protocol, DESIGN.md table. Values are on the wire. */
+enum nbr_wire_proto {
+	NBR_PROT_A = 1,		/* complete after local write + TCP send */
+	NBR_PROT_B = 2,		/* ... + peer received (NBR_P_RECV_ACK) */
+	NBR_PROT_C = 3,		/* ... + peer wrote (NBR_P_WRITE_ACK) */
+};
+
+/* Checksum of every data payload (configuration, must match). */
+enum nbr_integrity_alg {
+	NBR_INTEGRITY_NONE = 0,
+	NBR_INTEGRITY_CRC32C = 1,	/* nbr_p_data.crc = crc32c(payload) */
+};
+
+/* Peer authentication (configuration, must match). */
+enum nbr_auth_alg {
+	NBR_AUTH_NONE = 0,	/* explicit, logged opt-out for tests */
+	NBR_AUTH_HMAC_SHA256 = 1,
+};
+
+/*
+ * The header, 16 bytes. magic and command sit at fixed offsets 0 and 4 so
+ * that `iptables -m string --algo bm --hex-string "|4e425231 0005|"` drops
+ * NBR_P_DATA packets (fault injection in the VM tests).
+ */
+struct nbr_header {
+	__be32 magic;		/*  0: NBR_MAGIC */
+	__be16 command;		/*  4: enum nbr_packet */
+	__be16 flags;		/*  6: none defined yet, must be 0 */
+	__be32 length;		/*  8: payload bytes after the header */
+	__be32 reserved;	/* 12: must be 0 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_header, 16);
+
+/*
+ * NBR_P_AUTH_CHALLENGE: first packet in each direction on each socket.
+ * Names are printable ASCII, NUL-terminated and NUL-padded to 64 bytes.
+ */
+struct nbr_p_auth_challenge {
+	__u8 nonce[NBR_NONCE_LEN];	/*   0: fresh random per connection */
+	__u8 node_name[NBR_NAME_LEN];	/*  32: sender's node name */
+	__u8 resource[NBR_NAME_LEN];	/*  96: resource name */
+	__be16 sock;			/* 160: enum nbr_sock */
+	__be16 auth_alg;		/* 162: enum nbr_auth_alg */
+	__be32 reserved;		/* 164: must be 0 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_auth_challenge, 168);
+
+/*
+ * NBR_P_AUTH_RESPONSE: HMAC-SHA256(secret, struct nbr_auth_msg) with the
+ * sender as prover; all zero with NBR_AUTH_NONE.
+ */
+struct nbr_p_auth_response {
+	__u8 mac[NBR_MAC_LEN];		/*   0 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_auth_response, 32);
+
+/*
+ * The exact bytes each side MACs; never sent. The prover is the side that
+ * answers, the verifier the side that checks. Binding both names, both
+ * nonces, the resource and the socket means a response is good for one
+ * direction of one connection only: reflecting a node's own response back
+ * to it fails because prover and verifier are swapped (and equal names or
+ * equal nonces are rejected before any MAC is computed).
+ */
+#define NBR_AUTH_LABEL		"nbr-auth-v1 hmac-sha256"	/* 23 chars */
+#define NBR_AUTH_LABEL_LEN	24u
+struct nbr_auth_msg {
+	__u8 label[NBR_AUTH_LABEL_LEN];		/*   0: NBR_AUTH_LABEL, NUL */
+	__u8 resource[NBR_NAME_LEN];		/*  24 */
+	__be16 sock;				/*  88: enum nbr_sock */
+	__be16 reserved;			/*  90: 0 */
+	__u8 prover_name[NBR_NAME_LEN];		/*  92 */
+	__u8 prover_nonce[NBR_NONCE_LEN];	/* 156 */
+	__u8 verifier_name[NBR_NAME_LEN];	/* 188 */
+	__u8 verifier_nonce[NBR_NONCE_LEN];	/* 252 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_auth_msg, 284);
+
+/*
+ * NBR_P_PARAMS: sent once on the data socket after both auth steps. Sizes
+ * are in 512-byte sectors. Both sides run the same decision on the two
+ * parameter sets (kernel/lib/handshake.c), so they agree without a reply.
+ */
+struct nbr_p_params {
+	__be32 proto_min;	/*  0: lowest protocol version spoken */
+	__be32 proto_max;	/*  4: highest protocol version spoken */
+	__be64 features;	/*  8: NBR_FEAT_* offered */
+	__be64 disk_sectors;	/* 16: usable backing size, 0 if diskless */
+	__be64 user_sectors;	/* 24: size limit set by admin, 0 = none */
+	__be64 cur_sectors;	/* 32: size /dev/nbX exports now, 0 = none */
+	__be32 max_bio;		/* 40: largest data payload accepted, bytes */
+	__be16 wire_proto;	/* 44: enum nbr_wire_proto */
+	__be16 integrity_alg;	/* 46: enum nbr_integrity_alg */
+	__be16 role;		/* 48: enum nbr_role */
+	__be16 disk_state;	/* 50: enum nbr_disk_state */
+	__be32 reserved;	/* 52: must be 0 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_params, 56);
+
+/* NBR_P_STATE: the sender's state after each change. */
+struct nbr_p_state {
+	__be16 role;		/* 0: enum nbr_role */
+	__be16 disk_state;	/* 2: enum nbr_disk_state */
+	__be16 conn_state;	/* 4: enum nbr_conn_state */
+	__be16 reserved;	/* 6: must be 0 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_state, 8);
+
+/* nbr_p_data.flags */
+#define NBR_DP_FUA		(1u << 0)	/* write through to media */
+#define NBR_DP_FLUSH		(1u << 1)	/* flush the cache before */
+#define NBR_DP_SEND_RECV_ACK	(1u << 2)	/* protocol B */
+#define NBR_DP_SEND_WRITE_ACK	(1u << 3)	/* protocol C */
+#define NBR_DP_CRC32C		(1u << 4)	/* crc field is valid */
+#define NBR_DP_KNOWN		(NBR_DP_FUA | NBR_DP_FLUSH | \
+				 NBR_DP_SEND_RECV_ACK | \
+				 NBR_DP_SEND_WRITE_ACK | NBR_DP_CRC32C)
+
+/*
+ * NBR_P_DATA: one write. The write's bytes follow this struct; their
+ * number is header.length - 32, a multiple of 512, at most the agreed
+ * max_bio. Zero bytes is allowed only with NBR_DP_FLUSH (an empty flush).
+ */
+struct nbr_p_data {
+	__be64 sector;		/*  0: first 512-byte sector */
+	__be64 block_id;	/*  8: sender's handle, echoed in acks */
+	__be32 seq;		/* 16: per-connection data sequence, from 1 */
+	__be32 epoch;		/* 20: epoch this write belongs to */
+	__be32 flags;		/* 24: NBR_DP_* */
+	__be32 crc;		/* 28: crc32c of the bytes, or 0 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_data, 32);
+
+/* NBR_P_RECV_ACK, NBR_P_WRITE_ACK, NBR_P_NEG_ACK: answer one data packet */
+struct nbr_p_block_ack {
+	__be64 sector;		/*  0: as in the data packet */
+	__be64 block_id;	/*  8: as in the data packet */
+	__be32 size;		/* 16: bytes of the write */
+	__be32 seq;		/* 20: as in the data packet */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_block_ack, 24);
+
+/* NBR_P_BARRIER: every write of this epoch has been sent. */
+struct nbr_p_barrier {
+	__be32 epoch;		/* 0 */
+	__be32 reserved;	/* 4: must be 0 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_barrier, 8);
+
+/* NBR_P_BARRIER_ACK: every write of the epoch is on stable storage. */
+struct nbr_p_barrier_ack {
+	__be32 epoch;		/* 0 */
+	__be32 set_size;	/* 4: number of writes in the epoch */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_barrier_ack, 8);
+
+/* NBR_P_PING and NBR_P_PING_ACK carry no payload. */
+
+/* The largest payload any packet may announce. */
+#define NBR_MAX_PAYLOAD (sizeof(struct nbr_p_data) + NBR_MAX_BIO_SIZE)
+
+#endif /* NBR_WIRE_H */
