@@ -10,7 +10,7 @@ clang-14 libfuzzer-14-dev
 linux-headers-amd64 kmod
 qemu-system-x86 qemu-utils
 mmdebstrap e2fsprogs busybox-static cpio
-iproute2 python3
+iproute2 iputils-ping python3
 "
 
 missing=""
