@@ -281,6 +281,7 @@ class Cluster:
         self.nodes = [Node(self, vm, s.ip) for vm, s in zip(vms, specs)]
         for vm in vms:
             vm.start()
+            self.log(f"{vm.name}: QEMU pid {vm.proc.pid}")
         for node in self.nodes:
             node.vm.wait_booted()
             self._after_boot(node)
