@@ -233,7 +233,7 @@ static bool ParseInt(std::string_view s, int64_t& v) {
 static std::string RangeText(const OptionSpec& spec) {
     std::string unit = UnitName(spec.unit);
     return std::to_string(spec.min) + " and " + std::to_string(spec.max) +
-           (unit.empty() ? "" : " " + unit);
+           (unit.empty() ? "" : " (" + unit + ")");
 }
 
 std::optional<std::string> ParseValue(const OptionSpec& spec, std::string_view text,
