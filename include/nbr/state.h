@@ -80,18 +80,15 @@ struct nbr_state {
 enum nbr_ss {
 	NBR_SS_SUCCESS = 0,
 	NBR_SS_INVALID_VALUE = -1,	/* enum out of range */
-	NBR_SS_TWO_PRIMARIES = -2,
-	NBR_SS_NO_UP_TO_DATE_DISK = -3,
-	NBR_SS_OUTDATED = -4,
-	NBR_SS_PEER_WITHOUT_CONNECTION = -5,
-	NBR_SS_LOCAL_DUNKNOWN = -6,
-	NBR_SS_CONN_TRANSITION = -7,
-	NBR_SS_DISK_TRANSITION = -8,
-	NBR_SS_SYNC_NEEDS_DISKS = -9,
-	NBR_SS_SYNC_NEEDS_CONNECTION = -10,
-	NBR_SS_DISKLESS_PEER_SYNC = -11,
-	NBR_SS_NOT_DISKLESS_TO_ATTACH = -12,
-	NBR_SS_LOWEST = -12
+	NBR_SS_TWO_PRIMARIES = -2,	/* both Primary while connected */
+	NBR_SS_NO_UP_TO_DATE_DISK = -3,	/* promotion without good data */
+	NBR_SS_OUTDATED = -4,		/* promotion with Outdated data */
+	NBR_SS_PEER_WITHOUT_CONNECTION = -5,	/* peer state vs. conn */
+	NBR_SS_LOCAL_DUNKNOWN = -6,	/* DUnknown is for the peer only */
+	NBR_SS_CONN_TRANSITION = -7,	/* illegal connection step */
+	NBR_SS_DISK_TRANSITION = -8,	/* illegal disk step */
+	NBR_SS_SYNC_DISK_STATES = -9,	/* sync state vs. disk states */
+	NBR_SS_LOWEST = -9
 };
 
 #endif /* NBR_STATE_H */

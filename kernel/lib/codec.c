@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Packet codec and header validation; see nbr_codec.h for the order in
+ * which a receiver uses these functions.
+ */
+#include "nbr_codec.h"
+
+#define SOCK_BIT(s)	((u8)(1u << (s)))
+#define DATA		SOCK_BIT(NBR_SOCK_DATA)
+#define META		SOCK_BIT(NBR_SOCK_META)
+#define FIXED(type)	sizeof(type), sizeof(type)
+
+/*
+ * The one table of packet sizes and legality. Lengths are payload bytes.
+ * Only NBR_P_DATA has a variable length; every other packet must have
+ * exactly the size of its struct, so a peer can never make us skip or
+ * read a number of bytes it chose, except a bounded data payload.
+ */
+static const struct nbr_packet_info packets[NBR_P_COUNT] = {
+	[NBR_P_AUTH_CHALLENGE] = { "AUTH_CHALLENGE",
+		FIXED(struct nbr_p_auth_challenge), DATA | META,
+		NBR_PH_CHALLENGE },
+	[NBR_P_AUTH_RESPONSE] = { "AUTH_RESPONSE",
+		FIXED(struct nbr_p_auth_response), DATA | META,
+		NBR_PH_RESPONSE },
+	[NBR_P_PARAMS] = { "PARAMS", FIXED(struct nbr_p_params), DATA,
+		NBR_PH_HANDSHAKE },
+	[NBR_P_STATE] = { "STATE", FIXED(struct nbr_p_state), DATA,
+		NBR_PH_CONNECTED },
+	[NBR_P_DATA] = { "DATA", sizeof(struct nbr_p_data),
+		sizeof(struct nbr_p_data) + NBR_MAX_BIO_SIZE, DATA,
+		NBR_PH_CONNECTED },
+	[NBR_P_BARRIER] = { "BARRIER", FIXED(struct nbr_p_barrier), DATA,
+		NBR_PH_CONNECTED },
+	[NBR_P_RECV_ACK] = { "RECV_ACK", FIXED(struct nbr_p_block_ack), META,
+		NBR_PH_CONNECTED },
+	[NBR_P_WRITE_ACK] = { "WRITE_ACK", FIXED(struct nbr_p_block_ack),
+		META, NBR_PH_CONNECTED },
+	[NBR_P_NEG_ACK] = { "NEG_ACK", FIXED(struct nbr_p_block_ack), META,
+		NBR_PH_CONNECTED },
+	[NBR_P_BARRIER_ACK] = { "BARRIER_ACK",
+		FIXED(struct nbr_p_barrier_ack), META, NBR_PH_CONNECTED },
+	[NBR_P_PING] = { "PING", 0, 0, META,
+		NBR_PH_HANDSHAKE | NBR_PH_CONNECTED },
+	[NBR_P_PING_ACK] = { "PING_ACK", 0, 0, META,
+		NBR_PH_HANDSHAKE | NBR_PH_CONNECTED },
+};
+
+const struct nbr_packet_info *nbr_packet_info(unsigned int cmd)
+{
+	/* Row 0 is empty: command 0 is never valid. */
+	if (cmd >= NBR_P_COUNT || !packets[cmd].name)
+		return NULL;
+	return &packets[cmd];
+}
+
+const char *nbr_packet_name(unsigned int cmd)
+{
+	const struct nbr_packet_info *pi = nbr_packet_info(cmd);
+
+	return pi ? pi->name : "?";
+}
+
+static int fail(const char **reason, const char *why, int err)
+{
+	if (reason)
+		*reason = why;
+	return err;
+}
+
+int nbr_encode_header(void *buf, size_t size, unsigned int cmd, u32 len)
+{
+	const struct nbr_packet_info *pi = nbr_packet_info(cmd);
+	struct nbr_header *h = buf;
+
+	/* Refusing here catches a sender bug before the peer has to. */
+	if (!pi || len < pi->min_len || len > pi->max_len)
+		return -EINVAL;
+	if (size < sizeof(*h))
+		return -ENOSPC;
+	h->magic = cpu_to_be32(NBR_MAGIC);
+	h->command = cpu_to_be16((u16)cmd);
+	h->flags = cpu_to_be16(0);
+	h->length = cpu_to_be32(len);
+	h->reserved = cpu_to_be32(0);
+	return sizeof(*h);
+}
+
+int nbr_decode_header(const void *buf, size_t size, struct nbr_hdr *hdr,
+		      const char **reason)
+{
+	const struct nbr_header *h = buf;
+	const struct nbr_packet_info *pi;
+	u32 cmd, len;
+
+	if (size < sizeof(*h))
+		return fail(reason, "header buffer too short", -EINVAL);
+	if (be32_to_cpu(h->magic) != NBR_MAGIC)
+		return fail(reason, "bad magic", -EPROTO);
+	if (be16_to_cpu(h->flags) != 0)
+		return fail(reason, "unknown header flags", -EPROTO);
+	if (be32_to_cpu(h->reserved) != 0)
+		return fail(reason, "reserved header field not zero", -EPROTO);
+	cmd = be16_to_cpu(h->command);
+	pi = nbr_packet_info(cmd);
+	if (!pi)
+		return fail(reason, "unknown command", -EPROTO);
+	len = be32_to_cpu(h->length);
+	if (len < pi->min_len)
+		return fail(reason, "payload too short for command", -EPROTO);
+	if (len > pi->max_len)
+		return fail(reason, "payload too long for command", -EPROTO);
+	hdr->cmd = (u16)cmd;
+	hdr->len = len;
+	return 0;
+}
+
+int nbr_packet_allowed(unsigned int cmd, enum nbr_sock sock,
+		       enum nbr_phase phase, const char **reason)
+{
+	const struct nbr_packet_info *pi = nbr_packet_info(cmd);
+
+	if (!pi)
+		return fail(reason, "unknown command", -EPROTO);
+	if (sock != NBR_SOCK_DATA && sock != NBR_SOCK_META)
+		return fail(reason, "unknown socket", -EINVAL);
+	if (!(pi->socks & SOCK_BIT(sock)))
+		return fail(reason, "command not allowed on this socket",
+			    -EPROTO);
+	if (!(pi->phases & phase))
+		return fail(reason, "command not allowed in this phase",
+			    -EPROTO);
+	return 0;
+}
+
+/* Start a packet: header plus room for a fixed payload of @len bytes. */
+static int put_header(void *buf, size_t size, unsigned int cmd, u32 len,
+		      u32 fixed)
+{
+	int ret;
+
+	if (size < sizeof(struct nbr_header) + fixed)
+		return -ENOSPC;
+	ret = nbr_encode_header(buf, size, cmd, len);
+	if (ret < 0)
+		return ret;
+	memset((u8 *)buf + sizeof(struct nbr_header), 0, fixed);
+	return (int)(sizeof(struct nbr_header) + fixed);
+}
+
+#define PAYLOAD(buf) ((void *)((u8 *)(buf) + sizeof(struct nbr_header)))
+
+bool nbr_name_valid(const char *name)
+{
+	size_t i, n = strnlen(name, NBR_NAME_LEN);
+
+	if (n == 0 || n == NBR_NAME_LEN)
+		return false;
+	for (i = 0; i < n; i++) {
+		/* No space, control character, '/' or 8-bit: logs stay
+		 * unambiguous and names are safe in file names. */
+		if (name[i] <= ' ' || name[i] > '~' || name[i] == '/')
+			return false;
+	}
+	return true;
+}
+
+static void put_name(u8 dst[NBR_NAME_LEN], const char *src)
+{
+	size_t n = strnlen(src, NBR_NAME_LEN - 1);
+
+	memset(dst, 0, NBR_NAME_LEN);
+	memcpy(dst, src, n);
+}
+
+/* A wire name must be valid, NUL-terminated and zero-padded: one byte
+ * string has exactly one encoding, which the auth MAC relies on. */
+static bool get_name(char dst[NBR_NAME_LEN], const u8 src[NBR_NAME_LEN])
+{
+	size_t i, n = strnlen((const char *)src, NBR_NAME_LEN);
+
+	if (n == NBR_NAME_LEN)
+		return false;
+	for (i = n; i < NBR_NAME_LEN; i++)
+		if (src[i])
+			return false;
+	memcpy(dst, src, NBR_NAME_LEN);
+	return nbr_name_valid(dst);
+}
+
+static bool auth_alg_valid(unsigned int v)
+{
+	return v == NBR_AUTH_NONE || v == NBR_AUTH_HMAC_SHA256;
+}
+
+static bool sock_valid(unsigned int v)
+{
+	return v == NBR_SOCK_DATA || v == NBR_SOCK_META;
+}
+
+int nbr_encode_auth_challenge(void *buf, size_t size,
+			      const struct nbr_auth_challenge *c)
+{
+	struct nbr_p_auth_challenge *w = PAYLOAD(buf);
+	int ret;
+
+	if (!nbr_name_valid(c->node_name) || !nbr_name_valid(c->resource) ||
+	    !sock_valid(c->sock) || !auth_alg_valid(c->auth_alg))
+		return -EINVAL;
+	ret = put_header(buf, size, NBR_P_AUTH_CHALLENGE, sizeof(*w),
+			 sizeof(*w));
+	if (ret < 0)
+		return ret;
+	memcpy(w->nonce, c->nonce, NBR_NONCE_LEN);
+	put_name(w->node_name, c->node_name);
+	put_name(w->resource, c->resource);
+	w->sock = cpu_to_be16((u16)c->sock);
+	w->auth_alg = cpu_to_be16((u16)c->auth_alg);
+	return ret;
+}
+
+int nbr_decode_auth_challenge(const void *p, size_t len,
+			      struct nbr_auth_challenge *c,
+			      const char **reason)
+{
+	const struct nbr_p_auth_challenge *w = p;
+	u16 sock, alg;
+
+	if (len != sizeof(*w))
+		return fail(reason, "wrong challenge size", -EPROTO);
+	if (!get_name(c->node_name, w->node_name))
+		return fail(reason, "bad node name in challenge", -EPROTO);
+	if (!get_name(c->resource, w->resource))
+		return fail(reason, "bad resource name in challenge", -EPROTO);
+	sock = be16_to_cpu(w->sock);
+	if (!sock_valid(sock))
+		return fail(reason, "unknown socket kind", -EPROTO);
+	alg = be16_to_cpu(w->auth_alg);
+	if (!auth_alg_valid(alg))
+		return fail(reason, "unknown auth algorithm", -EPROTO);
+	if (be32_to_cpu(w->reserved) != 0)
+		return fail(reason, "reserved field not zero", -EPROTO);
+	memcpy(c->nonce, w->nonce, NBR_NONCE_LEN);
+	c->sock = (enum nbr_sock)sock;
+	c->auth_alg = (enum nbr_auth_alg)alg;
+	return 0;
+}
+
+int nbr_encode_auth_response(void *buf, size_t size,
+			     const struct nbr_auth_response *r)
+{
+	struct nbr_p_auth_response *w = PAYLOAD(buf);
+	int ret;
+
+	ret = put_header(buf, size, NBR_P_AUTH_RESPONSE, sizeof(*w),
+			 sizeof(*w));
+	if (ret < 0)
+		return ret;
+	memcpy(w->mac, r->mac, NBR_MAC_LEN);
+	return ret;
+}
+
+int nbr_decode_auth_response(const void *p, size_t len,
+			     struct nbr_auth_response *r, const char **reason)
+{
+	const struct nbr_p_auth_response *w = p;
+
+	if (len != sizeof(*w))
+		return fail(reason, "wrong response size", -EPROTO);
+	memcpy(r->mac, w->mac, NBR_MAC_LEN);
+	return 0;
+}
+
+static bool role_valid(unsigned int v)
+{
+	return v < NBR_R_COUNT;
+}
+
+static bool disk_valid(unsigned int v)
+{
+	return v < NBR_D_COUNT;
+}
+
+static bool conn_valid(unsigned int v)
+{
+	return v < NBR_C_COUNT;
+}
+
+static bool wire_proto_valid(unsigned int v)
+{
+	return v >= NBR_PROT_A && v <= NBR_PROT_C;
+}
+
+static bool integrity_valid(unsigned int v)
+{
+	return v == NBR_INTEGRITY_NONE || v == NBR_INTEGRITY_CRC32C;
+}
+
+int nbr_encode_params(void *buf, size_t size, const struct nbr_params *pr)
+{
+	struct nbr_p_params *w = PAYLOAD(buf);
+	int ret;
+
+	if (!wire_proto_valid(pr->wire_proto) ||
+	    !integrity_valid(pr->integrity_alg) || !role_valid(pr->role) ||
+	    !disk_valid(pr->disk))
+		return -EINVAL;
+	ret = put_header(buf, size, NBR_P_PARAMS, sizeof(*w), sizeof(*w));
+	if (ret < 0)
+		return ret;
+	w->proto_min = cpu_to_be32(pr->proto_min);
+	w->proto_max = cpu_to_be32(pr->proto_max);
+	w->features = cpu_to_be64(pr->features);
+	w->disk_sectors = cpu_to_be64(pr->disk_sectors);
+	w->user_sectors = cpu_to_be64(pr->user_sectors);
+	w->cur_sectors = cpu_to_be64(pr->cur_sectors);
+	w->max_bio = cpu_to_be32(pr->max_bio);
+	w->wire_proto = cpu_to_be16((u16)pr->wire_proto);
+	w->integrity_alg = cpu_to_be16((u16)pr->integrity_alg);
+	w->role = cpu_to_be16((u16)pr->role);
+	w->disk_state = cpu_to_be16((u16)pr->disk);
+	return ret;
+}
+
+/*
+ * Only the encoding is checked here (enums in range, reserved zero); what
+ * the values mean together is nbr_handshake_decide()'s job.
+ */
+int nbr_decode_params(const void *p, size_t len, struct nbr_params *pr,
+		      const char **reason)
+{
+	const struct nbr_p_params *w = p;
+	u16 wp, ia, role, disk;
+
+	if (len != sizeof(*w))
+		return fail(reason, "wrong params size", -EPROTO);
+	wp = be16_to_cpu(w->wire_proto);
+	if (!wire_proto_valid(wp))
+		return fail(reason, "unknown replication protocol", -EPROTO);
+	ia = be16_to_cpu(w->integrity_alg);
+	if (!integrity_valid(ia))
+		return fail(reason, "unknown integrity algorithm", -EPROTO);
+	role = be16_to_cpu(w->role);
+	if (!role_valid(role))
+		return fail(reason, "unknown role", -EPROTO);
+	disk = be16_to_cpu(w->disk_state);
+	if (!disk_valid(disk))
+		return fail(reason, "unknown disk state", -EPROTO);
+	if (be32_to_cpu(w->reserved) != 0)
+		return fail(reason, "reserved field not zero", -EPROTO);
+	pr->proto_min = be32_to_cpu(w->proto_min);
+	pr->proto_max = be32_to_cpu(w->proto_max);
+	pr->features = be64_to_cpu(w->features);
+	pr->disk_sectors = be64_to_cpu(w->disk_sectors);
+	pr->user_sectors = be64_to_cpu(w->user_sectors);
+	pr->cur_sectors = be64_to_cpu(w->cur_sectors);
+	pr->max_bio = be32_to_cpu(w->max_bio);
+	pr->wire_proto = (enum nbr_wire_proto)wp;
+	pr->integrity_alg = (enum nbr_integrity_alg)ia;
+	pr->role = (enum nbr_role)role;
+	pr->disk = (enum nbr_disk_state)disk;
+	return 0;
+}
+
+int nbr_encode_state(void *buf, size_t size, const struct nbr_state_msg *s)
+{
+	struct nbr_p_state *w = PAYLOAD(buf);
+	int ret;
+
+	if (!role_valid(s->role) || !disk_valid(s->disk) ||
+	    !conn_valid(s->conn))
+		return -EINVAL;
+	ret = put_header(buf, size, NBR_P_STATE, sizeof(*w), sizeof(*w));
+	if (ret < 0)
+		return ret;
+	w->role = cpu_to_be16((u16)s->role);
+	w->disk_state = cpu_to_be16((u16)s->disk);
+	w->conn_state = cpu_to_be16((u16)s->conn);
+	return ret;
+}
+
+int nbr_decode_state(const void *p, size_t len, struct nbr_state_msg *s,
+		     const char **reason)
+{
+	const struct nbr_p_state *w = p;
+	u16 role, disk, conn;
+
+	if (len != sizeof(*w))
+		return fail(reason, "wrong state size", -EPROTO);
+	role = be16_to_cpu(w->role);
+	if (!role_valid(role))
+		return fail(reason, "unknown role", -EPROTO);
+	disk = be16_to_cpu(w->disk_state);
+	if (!disk_valid(disk))
+		return fail(reason, "unknown disk state", -EPROTO);
+	conn = be16_to_cpu(w->conn_state);
+	if (!conn_valid(conn))
+		return fail(reason, "unknown connection state", -EPROTO);
+	if (be16_to_cpu(w->reserved) != 0)
+		return fail(reason, "reserved field not zero", -EPROTO);
+	s->role = (enum nbr_role)role;
+	s->disk = (enum nbr_disk_state)disk;
+	s->conn = (enum nbr_conn_state)conn;
+	return 0;
+}
+
+/* Field rules shared by the data encoder and decoder. */
+static const char *data_fields_bad(u32 flags, u32 crc, u32 size)
+{
+	if (flags & ~NBR_DP_KNOWN)
+		return "unknown data flags";
+	if ((flags & NBR_DP_SEND_RECV_ACK) && (flags & NBR_DP_SEND_WRITE_ACK))
+		return "both receive and write ack requested";
+	if (!(flags & NBR_DP_CRC32C) && crc != 0)
+		return "checksum without checksum flag";
+	if (size % NBR_SECTOR_SIZE)
+		return "data size not a multiple of 512";
+	if (size > NBR_MAX_BIO_SIZE)
+		return "data size above maximum";
+	if (size == 0 && !(flags & NBR_DP_FLUSH))
+		return "empty data packet without flush";
+	return NULL;
+}
+
+int nbr_encode_data(void *buf, size_t size, const struct nbr_data *d)
+{
+	struct nbr_p_data *w = PAYLOAD(buf);
+	int ret;
+
+	if (data_fields_bad(d->flags, d->crc, d->size))
+		return -EINVAL;
+	ret = put_header(buf, size, NBR_P_DATA, sizeof(*w) + d->size,
+			 sizeof(*w));
+	if (ret < 0)
+		return ret;
+	w->sector = cpu_to_be64(d->sector);
+	w->block_id = cpu_to_be64(d->block_id);
+	w->seq = cpu_to_be32(d->seq);
+	w->epoch = cpu_to_be32(d->epoch);
+	w->flags = cpu_to_be32(d->flags);
+	w->crc = cpu_to_be32(d->crc);
+	return ret;
+}
+
+int nbr_decode_data(const void *p, size_t len, u32 payload_len,
+		    struct nbr_data *d, const char **reason)
+{
+	const struct nbr_p_data *w = p;
+	const char *bad;
+	u32 flags, crc, size;
+
+	if (len != sizeof(*w))
+		return fail(reason, "wrong data header size", -EPROTO);
+	if (payload_len < sizeof(*w))
+		return fail(reason, "payload too short for command", -EPROTO);
+	size = payload_len - (u32)sizeof(*w);
+	flags = be32_to_cpu(w->flags);
+	crc = be32_to_cpu(w->crc);
+	bad = data_fields_bad(flags, crc, size);
+	if (bad)
+		return fail(reason, bad, -EPROTO);
+	d->sector = be64_to_cpu(w->sector);
+	d->block_id = be64_to_cpu(w->block_id);
+	d->seq = be32_to_cpu(w->seq);
+	d->epoch = be32_to_cpu(w->epoch);
+	d->flags = flags;
+	d->crc = crc;
+	d->size = size;
+	return 0;
+}
+
+int nbr_data_check_range(const struct nbr_data *d, u64 dev_sectors,
+			 u32 max_bio, const char **reason)
+{
+	u64 sectors = d->size / NBR_SECTOR_SIZE;
+
+	if (d->size > max_bio)
+		return fail(reason, "data size above agreed maximum", -EPROTO);
+	/* Written without an addition that could wrap around. */
+	if (d->sector > dev_sectors || sectors > dev_sectors - d->sector)
+		return fail(reason, "write beyond end of device", -EPROTO);
+	return 0;
+}
+
+static bool is_block_ack(unsigned int cmd)
+{
+	return cmd == NBR_P_RECV_ACK || cmd == NBR_P_WRITE_ACK ||
+	       cmd == NBR_P_NEG_ACK;
+}
+
+int nbr_encode_block_ack(void *buf, size_t size, unsigned int cmd,
+			 const struct nbr_block_ack *a)
+{
+	struct nbr_p_block_ack *w = PAYLOAD(buf);
+	int ret;
+
+	if (!is_block_ack(cmd))
+		return -EINVAL;
+	ret = put_header(buf, size, cmd, sizeof(*w), sizeof(*w));
+	if (ret < 0)
+		return ret;
+	w->sector = cpu_to_be64(a->sector);
+	w->block_id = cpu_to_be64(a->block_id);
+	w->size = cpu_to_be32(a->size);
+	w->seq = cpu_to_be32(a->seq);
+	return ret;
+}
+
+int nbr_decode_block_ack(const void *p, size_t len, struct nbr_block_ack *a,
+			 const char **reason)
+{
+	const struct nbr_p_block_ack *w = p;
+
+	if (len != sizeof(*w))
+		return fail(reason, "wrong ack size", -EPROTO);
+	a->sector = be64_to_cpu(w->sector);
+	a->block_id = be64_to_cpu(w->block_id);
+	a->size = be32_to_cpu(w->size);
+	a->seq = be32_to_cpu(w->seq);
+	/* Matching the ack to a request (block_id, seq) is the caller's. */
+	if (a->size % NBR_SECTOR_SIZE || a->size > NBR_MAX_BIO_SIZE)
+		return fail(reason, "bad size in ack", -EPROTO);
+	return 0;
+}
+
+int nbr_encode_barrier(void *buf, size_t size, const struct nbr_barrier *b)
+{
+	struct nbr_p_barrier *w = PAYLOAD(buf);
+	int ret;
+
+	ret = put_header(buf, size, NBR_P_BARRIER, sizeof(*w), sizeof(*w));
+	if (ret < 0)
+		return ret;
+	w->epoch = cpu_to_be32(b->epoch);
+	return ret;
+}
+
+int nbr_decode_barrier(const void *p, size_t len, struct nbr_barrier *b,
+		       const char **reason)
+{
+	const struct nbr_p_barrier *w = p;
+
+	if (len != sizeof(*w))
+		return fail(reason, "wrong barrier size", -EPROTO);
+	if (be32_to_cpu(w->reserved) != 0)
+		return fail(reason, "reserved field not zero", -EPROTO);
+	b->epoch = be32_to_cpu(w->epoch);
+	return 0;
+}
+
+int nbr_encode_barrier_ack(void *buf, size_t size,
+			   const struct nbr_barrier_ack *b)
+{
+	struct nbr_p_barrier_ack *w = PAYLOAD(buf);
+	int ret;
+
+	ret = put_header(buf, size, NBR_P_BARRIER_ACK, sizeof(*w),
+			 sizeof(*w));
+	if (ret < 0)
+		return ret;
+	w->epoch = cpu_to_be32(b->epoch);
+	w->set_size = cpu_to_be32(b->set_size);
+	return ret;
+}
+
+int nbr_decode_barrier_ack(const void *p, size_t len,
+			   struct nbr_barrier_ack *b, const char **reason)
+{
+	const struct nbr_p_barrier_ack *w = p;
+
+	if (len != sizeof(*w))
+		return fail(reason, "wrong barrier ack size", -EPROTO);
+	b->epoch = be32_to_cpu(w->epoch);
+	b->set_size = be32_to_cpu(w->set_size);
+	return 0;
+}
+
+int nbr_encode_ping(void *buf, size_t size, unsigned int cmd)
+{
+	if (cmd != NBR_P_PING && cmd != NBR_P_PING_ACK)
+		return -EINVAL;
+	return put_header(buf, size, cmd, 0, 0);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * State-transition rules and the one enum -> string table for logs,
+ * /proc/drbd, events and userspace.
+ */
+#ifndef NBR_STATE_RULES_H
+#define NBR_STATE_RULES_H
+
+#include "nbr_lib_compat.h"
+#include <nbr/state.h>
+#include <nbr/wire.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Check the change @old -> @new. Returns NBR_SS_SUCCESS or the first rule
+ * that fails, with its human string in *@reason (when @reason is set).
+ *
+ * The rules judge states only. Things the state cannot show are checked
+ * by the caller before it builds @new: "cannot go Secondary while the
+ * device is open" (open count), "--force" (the caller then sets the local
+ * disk UpToDate), and whether the handshake accepted the peer.
+ */
+enum nbr_ss nbr_state_check(const struct nbr_state *old,
+			    const struct nbr_state *new_state,
+			    const char **reason);
+
+const char *nbr_role_str(enum nbr_role r);
+const char *nbr_conn_str(enum nbr_conn_state c);
+const char *nbr_disk_str(enum nbr_disk_state d);
+const char *nbr_ss_str(enum nbr_ss rv);
+/* 'A', 'B', 'C', or '?' */
+char nbr_wire_proto_char(enum nbr_wire_proto p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NBR_STATE_RULES_H */
