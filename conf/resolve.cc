@@ -121,7 +121,9 @@ std::optional<ResolvedResource> Resolve(const Config& config, const Resource& re
     const HostSection* self = nullptr;
     std::vector<const HostSection*> peers;
     std::string known;
+    bool floating = false;
     for (const HostSection& host : res.hosts) {
+        floating = floating || host.kind == HostSection::Kind::Floating;
         if (!IsPeerKind(host.kind)) {
             diags.Error(host.loc, "'_this_host' and '_remote_host' only appear in 'drbdsetup show' "
                                   "output");
@@ -142,13 +144,16 @@ std::optional<ResolvedResource> Resolve(const Config& config, const Resource& re
         }
     }
     if (!self) {
-        diags.Error(res.loc,
-                    "resource '" + res.name + "' has no 'on' section for this host ('" +
-                        info.hostname + "')",
-                    known.empty() ? "add 'on " + info.hostname + " { address ...; }'"
-                                  : "its sections are for: " + known +
-                                        "; the host name comes from 'uname -n' and can be "
-                                        "overridden with --hostname");
+        diags.Error(
+            res.loc,
+            "resource '" + res.name + "' has no 'on' section for this host ('" + info.hostname +
+                "')",
+            known.empty()
+                ? "add 'on " + info.hostname + " { address ...; }'"
+                : "its sections are for: " + known +
+                      "; the host name comes from 'uname -n' and can be overridden "
+                      "with --hostname" +
+                      (floating ? "; 'floating' sections match an address of this host" : ""));
         return std::nullopt;
     }
     if (peers.size() != 1) {

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
+#include <sstream>
 
 namespace nbr::conf {
 namespace {
@@ -65,6 +67,23 @@ TEST(Examples, IncludeLayoutReadsAllFiles) {
     EXPECT_EQ(r.config.resources[1].name, "r1");
     EXPECT_TRUE(r.config.has_global);
     EXPECT_EQ(r.config.common.Find("resync-rate")->value, "33792");
+}
+
+} // namespace
+} // namespace nbr::conf
+
+namespace nbr::conf {
+namespace {
+
+// drbd.conf(5) documents every row of the option table.
+TEST(Docs, ManPageListsEveryOption) {
+    std::ifstream in(NBR_DOCS_DIR "/drbd.conf.5.md");
+    ASSERT_TRUE(in) << "cannot open drbd.conf.5.md";
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    for (const OptionSpec& o : OptionTable())
+        EXPECT_NE(text.find("| `" + std::string(o.name) + "` |"), std::string::npos) << o.name;
 }
 
 } // namespace
