@@ -24,6 +24,7 @@ struct Options {
     std::string drbdsetup;
     std::vector<std::string> resources;
     bool force = false;
+    bool discard_my_data = false;
 };
 
 struct Context {
@@ -64,7 +65,10 @@ int DoDetach(Context& c, const Target& t) {
     return RunPlan(c, {DeviceCommand(t.r, "detach")});
 }
 int DoConnect(Context& c, const Target& t) {
-    return RunPlan(c, {Connect(t.r)});
+    Argv argv = Connect(t.r);
+    if (c.opts.discard_my_data)
+        argv.push_back("--discard-my-data");
+    return RunPlan(c, {argv});
 }
 int DoDisconnect(Context& c, const Target& t) {
     return RunPlan(c, {DeviceCommand(t.r, "disconnect")});
@@ -196,7 +200,8 @@ const Verb kVerbs[] = {
     {"detach", "Detach the backing disk (the device goes Diskless)",
      "Runs: drbdsetup /dev/nbN detach", DoDetach},
     {"connect", "Configure the network and start connecting to the peer",
-     "Runs: drbdsetup /dev/nbN net LOCAL PEER PROTOCOL [--net-options]", DoConnect},
+     "Runs: drbdsetup /dev/nbN net LOCAL PEER PROTOCOL [--net-options] [--discard-my-data]",
+     DoConnect},
     {"disconnect", "Drop the connection (the device goes StandAlone)",
      "Runs: drbdsetup /dev/nbN disconnect", DoDisconnect},
     {"primary", "Promote to Primary",
@@ -280,6 +285,10 @@ int Run(const std::vector<std::string>& args, Environment& env) {
             if (std::string_view(v.name) != "dump")
                 opt->required();
         }
+        if (std::string_view(v.name) == "connect")
+            sub->add_flag("--discard-my-data", opts.discard_my_data,
+                          "After a split brain: this node's changes are thrown away and it "
+                          "becomes the sync target");
         if (std::string_view(v.name) == "primary")
             sub->add_flag("--force", opts.force,
                           "Promote even without up-to-date data (becomes the sync source)");

@@ -51,6 +51,8 @@ TEST_F(Verbs, AttachDetachConnectDisconnect) {
     EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb0 detach"}));
     EXPECT_EQ(Run({"connect", "r0"}), 0);
     EXPECT_EQ(runner.log, (Lines{kConnectR0}));
+    EXPECT_EQ(Run({"connect", "--discard-my-data", "r0"}), 0);
+    EXPECT_EQ(runner.log, (Lines{std::string(kConnectR0) + " --discard-my-data"}));
     EXPECT_EQ(Run({"disconnect", "r0"}), 0);
     EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb0 disconnect"}));
 }
