@@ -568,7 +568,7 @@ void Parser::ParseBody(Lexer& lex, const Token& open, const std::string& what, S
 }
 
 void Parser::ParseOptionBlock(Lexer& lex, const Token& kw, OptionList& opts) {
-    Token open = lex.Next(); // '{'
+    lex.Next(); // '{'
     std::optional<Section> section = SectionOf(kw.text);
     if (kw.text == "syncer")
         diags_.Warning(kw.loc, "the 'syncer' section is obsolete",
@@ -599,7 +599,6 @@ void Parser::ParseOptionBlock(Lexer& lex, const Token& kw, OptionList& opts) {
         }
         ParseOption(lex, t, kw.text, section.value_or(Section::Disk), opts);
     }
-    (void)open;
 }
 
 void Parser::SetOption(OptionList& opts, const OptionSpec* spec, std::string value,

@@ -308,8 +308,9 @@ int Run(const std::vector<std::string>& args, Environment& env) {
         opts.hostname = env.hostname;
 
     conf::ParseResult parsed = conf::ParseFile(opts.config_file, env.fs);
-    if (parsed.ok())
-        conf::ValidateConfig(parsed.config, parsed.diags);
+    // Whole-file checks only use what did parse, so they run even after
+    // syntax errors; per-host resolution needs a complete model.
+    conf::ValidateConfig(parsed.config, parsed.diags);
     conf::HostInfo host{opts.hostname, env.local_addresses};
     std::vector<std::optional<ResolvedResource>> resolved;
     if (parsed.ok())

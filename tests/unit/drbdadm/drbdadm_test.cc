@@ -188,6 +188,22 @@ TEST_F(Verbs, ConfigErrorRunsNothing) {
                          "drbdadm: 1 error in the configuration; nothing was done\n");
 }
 
+TEST_F(Verbs, SyntaxAndWholeFileErrorsTogether) {
+    fs.Add("/etc/drbd.conf",
+           std::string(testing::kConfig) + "resource r0 { device /dev/nb5; disk /dev/x }\n");
+    EXPECT_EQ(Run({"up", "r0"}), 1);
+    EXPECT_TRUE(runner.log.empty());
+    EXPECT_EQ(err.str(), "/etc/drbd.conf:26:43: missing ';' after 'disk' statement\n"
+                         "resource r0 { device /dev/nb5; disk /dev/x }\n"
+                         "                                          ^\n"
+                         "/etc/drbd.conf:26:10: duplicate resource 'r0'\n"
+                         "resource r0 { device /dev/nb5; disk /dev/x }\n"
+                         "         ^\n"
+                         "hint: resource names must be unique across all included files\n"
+                         "/etc/drbd.conf:7:10: note: 'r0' first defined here\n"
+                         "drbdadm: 2 errors in the configuration; nothing was done\n");
+}
+
 TEST_F(Verbs, WrongHostRunsNothing) {
     EXPECT_EQ(Run({"--hostname", "charlie", "up", "r0"}), 1);
     EXPECT_TRUE(runner.log.empty());
