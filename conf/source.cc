@@ -10,12 +10,15 @@
 namespace nbr::conf {
 
 Diagnostic& Diagnostics::Error(const Location& loc, std::string message, std::string hint) {
-    ++errors_;
+    if (++errors_ > kMaxErrors)
+        return discarded_ = {};
     diags_.push_back({Severity::Error, loc, std::move(message), std::move(hint), {}});
     return diags_.back();
 }
 
 Diagnostic& Diagnostics::Warning(const Location& loc, std::string message, std::string hint) {
+    if (++warnings_ > kMaxErrors)
+        return discarded_ = {};
     diags_.push_back({Severity::Warning, loc, std::move(message), std::move(hint), {}});
     return diags_.back();
 }

@@ -35,7 +35,8 @@ struct Diagnostic {
 // renders them as "file:line:col: message", the offending line and a caret.
 class Diagnostics {
   public:
-    // After this many errors the parser stops reading further input.
+    // After this many errors the parser stops reading further input; errors
+    // and warnings beyond this many are counted but not kept.
     static constexpr size_t kMaxErrors = 50;
 
     Diagnostic& Error(const Location& loc, std::string message, std::string hint = {});
@@ -58,6 +59,8 @@ class Diagnostics {
     std::vector<Diagnostic> diags_;
     std::map<std::string, std::string> sources_;
     size_t errors_ = 0;
+    size_t warnings_ = 0;
+    Diagnostic discarded_; // what Error()/Warning() return beyond the limits
 };
 
 // What the parser needs from the file system, so that tests and the fuzzer
