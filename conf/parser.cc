@@ -453,6 +453,7 @@ bool Parser::StartsOuterBlock(Lexer& lex) {
 
 void Parser::ParseBody(Lexer& lex, const Token& open, const std::string& what, Scope scope,
                        OptionList& opts, Resource* res, HostSection* host) {
+    std::optional<Location> volume_seen;
     auto missing_brace = [&](const Location& at) {
         diags_.Error(at, "missing '}' to close " + what + " (opened at line " +
                              std::to_string(open.loc.line) + ")");
@@ -471,8 +472,8 @@ void Parser::ParseBody(Lexer& lex, const Token& open, const std::string& what, S
             missing_brace(p.loc);
             return;
         }
-        if (scope == Scope::Host && p.kind == Tok::Word && p.text == "on" &&
-            StartsOuterBlock(lex)) {
+        if ((scope == Scope::Host || scope == Scope::Volume) && p.kind == Tok::Word &&
+            p.text == "on" && StartsOuterBlock(lex)) {
             missing_brace(p.loc);
             return;
         }
@@ -496,7 +497,7 @@ void Parser::ParseBody(Lexer& lex, const Token& open, const std::string& what, S
         const std::string& w = t.text;
         bool block = lex.Peek().kind == Tok::LBrace;
         if (IsSectionWord(w) && block) {
-            if (scope == Scope::Host && w != "disk") {
+            if ((scope == Scope::Host || scope == Scope::Volume) && w != "disk") {
                 diags_.Error(t.loc, "a '" + w + "' section is not allowed in " + what,
                              "move it to the resource or to 'common'");
                 lex.Next();
@@ -512,7 +513,7 @@ void Parser::ParseBody(Lexer& lex, const Token& open, const std::string& what, S
             ParseMetaDisk(lex, t, host ? host->meta_disk : res->meta_disk);
         } else if (scope == Scope::Host && w == "address") {
             ParseAddress(lex, t, host->address);
-        } else if (scope != Scope::Host && w == "protocol") {
+        } else if ((scope == Scope::Common || scope == Scope::Resource) && w == "protocol") {
             // 8.3 placed the protocol at resource level; it lives in net now.
             std::vector<Token> v;
             if (!ReadValues(lex, t, 1, v))
@@ -534,10 +535,10 @@ void Parser::ParseBody(Lexer& lex, const Token& open, const std::string& what, S
             ParseFloating(lex, t, *res);
         } else if (w == "skip") {
             SkipStatement(lex);
+        } else if (w == "volume" && (scope == Scope::Resource || scope == Scope::Host)) {
+            ParseVolume(lex, t, volume_seen, opts, res, host);
         } else if (w == "volume") {
-            diags_.Error(t.loc, "volumes are not supported: an nbr resource has one device",
-                         "put device, disk and meta-disk directly in the resource or 'on' "
-                         "section");
+            diags_.Error(t.loc, "'volume' is not allowed in " + what);
             SkipStatement(lex);
         } else if (w == "stacked-on-top-of" || w == "connection" || w == "connection-mesh" ||
                    w == "proxy" || w == "node-id") {
@@ -559,12 +560,47 @@ void Parser::ParseBody(Lexer& lex, const Token& open, const std::string& what, S
                 words.insert(words.end(), {"device", "meta-disk"});
             if (scope == Scope::Host)
                 words.push_back("address");
+            if (scope == Scope::Resource || scope == Scope::Host)
+                words.push_back("volume");
             if (scope == Scope::Resource)
                 words.insert(words.end(), {"on", "floating"});
             diags_.Error(t.loc, "unknown keyword '" + w + "' in " + what, DidYouMean(w, words));
             SkipStatement(lex);
         }
     }
+}
+
+// DRBD 8.4 files often wrap the storage in 'volume 0 { }'. One volume is
+// accepted and read as if its statements were written around it.
+void Parser::ParseVolume(Lexer& lex, const Token& kw, std::optional<Location>& seen,
+                         OptionList& opts, Resource* res, HostSection* host) {
+    Token number = lex.Next();
+    int vnr = 0;
+    if (number.kind != Tok::Word || !ParseNumber(number.text, 65535, vnr)) {
+        diags_.Error(number.loc,
+                     "expected a volume number after 'volume', got " + number.Describe());
+        if (number.kind == Tok::LBrace)
+            SkipBlockBody(lex, number);
+        else
+            SkipStatement(lex);
+        return;
+    }
+    if (lex.Peek().kind != Tok::LBrace) {
+        Token t = lex.Next();
+        diags_.Error(t.loc, "expected '{' after 'volume " + number.text + "', got " + t.Describe());
+        SkipStatement(lex);
+        return;
+    }
+    Token open = lex.Next();
+    if (seen) {
+        Diagnostic& d = diags_.Error(kw.loc, "an nbr resource has one volume; this is a second one",
+                                     "make each volume a resource of its own");
+        d.notes.push_back({*seen, "the first volume is here"});
+        SkipBlockBody(lex, open);
+        return;
+    }
+    seen = kw.loc;
+    ParseBody(lex, kw, "'volume " + number.text + "'", Scope::Volume, opts, res, host);
 }
 
 void Parser::ParseOptionBlock(Lexer& lex, const Token& kw, OptionList& opts) {

@@ -39,7 +39,8 @@ class Parser {
     void ParseText(const std::string& file, std::string_view text);
 
   private:
-    enum class Scope { Common, Resource, Host };
+    // Volume: the single 'volume N { }' an nbr resource (or host section) may have.
+    enum class Scope { Common, Resource, Host, Volume };
 
     void ParseTopLevel(Lexer& lex);
     void ParseInclude(Lexer& lex, const Token& kw);
@@ -51,6 +52,8 @@ class Parser {
     // The statements of a common, resource or host body up to its '}'.
     void ParseBody(Lexer& lex, const Token& open, const std::string& what, Scope scope,
                    OptionList& opts, Resource* res, HostSection* host);
+    void ParseVolume(Lexer& lex, const Token& kw, std::optional<Location>& seen, OptionList& opts,
+                     Resource* res, HostSection* host);
     void ParseOptionBlock(Lexer& lex, const Token& kw, OptionList& opts);
     void ParseOption(Lexer& lex, const Token& kw, std::string_view block, Section section,
                      OptionList& opts);

@@ -298,12 +298,35 @@ TEST(Parser, BadAddresses) {
               "hint: write 'address 10.0.0.1:7788;' or 'address ipv6 [fd00::1]:7788;'\n");
 }
 
-TEST(Parser, VolumesAreRejected) {
-    EXPECT_EQ(Errors("resource a {\n  volume 0 { device /dev/nb0; }\n}\n"),
-              "t.conf:2:3: volumes are not supported: an nbr resource has one device\n"
-              "  volume 0 { device /dev/nb0; }\n"
+TEST(Parser, OneVolumeIsAccepted) {
+    ParseResult r = ParseString("resource a {\n"
+                                "  volume 0 { device /dev/nb3; disk /dev/vdb; meta-disk internal;\n"
+                                "             disk { resync-after b; } }\n"
+                                "  on x { volume 0 { disk /dev/vdc; } address 10.0.0.1:1; }\n"
+                                "}\n");
+    ASSERT_TRUE(r.ok()) << r.diags.Render();
+    const Resource& res = r.config.resources[0];
+    EXPECT_EQ(res.device->minor, 3);
+    EXPECT_EQ(res.disk->path, "/dev/vdb");
+    EXPECT_EQ(res.options.Find("resync-after")->value, "b");
+    EXPECT_EQ(res.hosts[0].disk->path, "/dev/vdc");
+}
+
+TEST(Parser, SecondVolumeIsRejected) {
+    EXPECT_EQ(Errors("resource a {\n  volume 0 { device /dev/nb0; }\n  volume 1 { device "
+                     "/dev/nb1; }\n}\n"),
+              "t.conf:3:3: an nbr resource has one volume; this is a second one\n"
+              "  volume 1 { device /dev/nb1; }\n"
               "  ^\n"
-              "hint: put device, disk and meta-disk directly in the resource or 'on' section\n");
+              "hint: make each volume a resource of its own\n"
+              "t.conf:2:3: note: the first volume is here\n");
+}
+
+TEST(Parser, NoAddressInVolume) {
+    EXPECT_EQ(Errors("resource a { on x { volume 0 { address 10.0.0.1:1; } } }"),
+              "t.conf:1:32: unknown keyword 'address' in 'volume 0'\n"
+              "resource a { on x { volume 0 { address 10.0.0.1:1; } } }\n"
+              "                               ^\n");
 }
 
 TEST(Parser, SkipCommentsOutABlock) {
