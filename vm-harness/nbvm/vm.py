@@ -196,11 +196,11 @@ class Qmp:
                     raise TimeoutError("QMP did not answer")
                 self._cv.wait(left)
 
-    def command(self, name, timeout=30, **args):
-        self._chan.send({"execute": name, "arguments": args} if args else {"execute": name})
+    def command(self, execute, timeout=30, **args):
+        self._chan.send({"execute": execute, "arguments": args} if args else {"execute": execute})
         reply = self._wait(lambda m: "return" in m or "error" in m, timeout)
         if "error" in reply:
-            raise RuntimeError(f"QMP {name}: {reply['error'].get('desc')}")
+            raise RuntimeError(f"QMP {execute}: {reply['error'].get('desc')}")
         return reply["return"]
 
     def close(self):
