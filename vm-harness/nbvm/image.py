@@ -250,10 +250,11 @@ def _add_payload(payload, build, kdir, abi):
     extra.mkdir()
     for ko in kos:
         shutil.copy(ko, extra / ko.name)
-        _add(payload, ko, f"/lib/modules/{abi}/extra/{ko.name}")
+        # /usr/lib: the root image has merged /usr (/lib is a symlink).
+        _add(payload, ko, f"/usr/lib/modules/{abi}/extra/{ko.name}")
     sh("depmod", "-b", str(modroot), abi)
     for index in (modroot / "lib/modules" / abi).glob("modules.*"):
-        _add(payload, index, f"/lib/modules/{abi}/{index.name}")
+        _add(payload, index, f"/usr/lib/modules/{abi}/{index.name}")
 
 
 # --- entry point --------------------------------------------------------------
