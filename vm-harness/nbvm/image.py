@@ -26,8 +26,8 @@ from . import paths
 
 # What the guest image holds besides Debian's minbase. Keep it sorted.
 GUEST_PACKAGES = """
-corosync dmsetup drbd-utils e2fsprogs fio heartbeat iproute2 iputils-arping
-iputils-ping kmod libnl-3-200 libnl-genl-3-200 nftables pacemaker procps
+corosync dmsetup drbd-utils e2fsprogs fio heartbeat iperf3 iproute2
+iputils-arping iputils-ping kmod libnl-3-200 libnl-genl-3-200 nftables pacemaker procps
 python3 resource-agents socat util-linux xfsprogs
 """.split()
 
