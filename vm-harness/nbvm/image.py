@@ -120,43 +120,54 @@ def host_sources(codename):
     """The host's Debian apt sources (one-line format) for `codename`.
 
     The mirror is read from apt's configuration at run time so that the
-    image comes from wherever this machine gets its packages; third-party
-    repositories (other suites) are left out.
+    image comes from wherever this machine gets its packages.
     """
     etc = Path(sh("apt-config", "shell", "D", "Dir::Etc/d").split("'")[1])
     files = [etc / "sources.list"] + sorted((etc / "sources.list.d").glob("*"))
-    wanted = {codename, f"{codename}-updates", f"{codename}-security"}
     lines = []
     for f in files:
-        if not f.is_file():
-            continue
-        text = f.read_text()
-        if f.suffix == ".list" or f.name == "sources.list":
-            for line in text.splitlines():
-                fields = line.split("#")[0].split()
-                if len(fields) >= 3 and fields[0] == "deb":
-                    suite = fields[2] if not fields[1].startswith("[") else fields[3]
-                    if suite in wanted:
-                        lines.append(" ".join(fields))
-        elif f.suffix == ".sources":
-            for stanza in re.split(r"\n\s*\n", text):
-                kv = {}
-                for line in stanza.splitlines():
-                    if line.startswith("#") or ":" not in line:
-                        continue
-                    k, v = line.split(":", 1)
-                    kv[k.strip().lower()] = v.strip()
-                if kv.get("enabled", "yes") == "no" or "deb" not in kv.get("types", "").split():
-                    continue
-                signed = kv.get("signed-by")
-                opts = f"[signed-by={signed}] " if signed and "\n" not in signed else ""
-                for uri in kv.get("uris", "").split():
-                    for suite in kv.get("suites", "").split():
-                        if suite in wanted:
-                            lines.append(f"deb {opts}{uri} {suite} {kv.get('components', 'main')}")
+        if f.is_file() and (f.suffix in (".list", ".sources") or f.name == "sources.list"):
+            lines += parse_sources(f.read_text(), deb822=f.suffix == ".sources", codename=codename)
     if not lines:
         raise RuntimeError(f"no Debian '{codename}' entries in the apt sources under {etc}")
     return "\n".join(lines) + "\n"
+
+
+def parse_sources(text, deb822, codename):
+    """`deb` entries of one sources file for the suites of `codename`, as
+    one-line entries; third-party repositories (other suites) are left out."""
+    wanted = {codename, f"{codename}-updates", f"{codename}-security"}
+    lines = []
+    if not deb822:
+        for line in text.splitlines():
+            fields = line.split("#")[0].split()
+            if len(fields) < 3 or fields[0] != "deb":
+                continue
+            end = 1  # options: "[key=value ...]" right after "deb"
+            if fields[1].startswith("["):
+                while end < len(fields) and not fields[end].endswith("]"):
+                    end += 1
+                end += 1
+            opts, rest = fields[1:end], fields[end:]
+            if len(rest) >= 2 and rest[1] in wanted:
+                lines.append(" ".join(["deb", *opts, *rest]))
+        return lines
+    for stanza in re.split(r"\n\s*\n", text):
+        kv = {}
+        for line in stanza.splitlines():
+            if line.startswith("#") or ":" not in line:
+                continue
+            k, v = line.split(":", 1)
+            kv[k.strip().lower()] = v.strip()
+        if kv.get("enabled", "yes") == "no" or "deb" not in kv.get("types", "").split():
+            continue
+        signed = kv.get("signed-by")
+        opts = f"[signed-by={signed}] " if signed else ""
+        for uri in kv.get("uris", "").split():
+            for suite in kv.get("suites", "").split():
+                if suite in wanted:
+                    lines.append(f"deb {opts}{uri} {suite} {kv.get('components', 'main')}")
+    return lines
 
 
 def codename():
