@@ -196,11 +196,11 @@ class Job:
 class Cluster:
     """Boots `nodes` guests on one LAN; use as a context manager.
 
-    mode: a key of MODES.
+    mode: a key of MODES; load_module=False leaves loading to the caller.
     """
 
     def __init__(self, name, nodes=2, mode="nbr", disks=("64M",), memory=1024,
-                 build=None, quiet=False):
+                 build=None, quiet=False, load_module=True):
         if not 1 <= nodes <= len(NAMES):
             raise ValueError(f"nodes must be 1..{len(NAMES)}")
         self.name = name
@@ -208,6 +208,8 @@ class Cluster:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
         self.mode = mode
         self.path, self.module = MODES[mode]
+        if not load_module:
+            self.module = None
         self.build = Path(build or paths.SOURCE / "build").resolve()
         self.workdir = self.build / "vm" / "runs" / name
         self.quiet = quiet
