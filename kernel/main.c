@@ -2,8 +2,8 @@
 /*
  * nbr: a block device replicated to one peer over TCP (DRBD-like).
  *
- * Module entry and exit: the block major and /proc/drbd. Devices, the
- * generic netlink family and the network come in later steps.
+ * Module entry and exit: the block major, the bio set, the device table,
+ * /proc/drbd and the generic netlink family, in that order.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,8 +19,8 @@
 /* Device nodes are /dev/nb<minor>; the major is dynamic. */
 #define NBR_BLKDEV_NAME "nb"
 
-static unsigned int minor_count = 32;
-module_param(minor_count, uint, 0444);
+unsigned int nbr_minor_count = 32;
+module_param_named(minor_count, nbr_minor_count, uint, 0444);
 MODULE_PARM_DESC(minor_count,
 		 "Maximum number of devices /dev/nbX (1-255, default 32)");
 
@@ -28,14 +28,14 @@ MODULE_PARM_DESC(minor_count,
  * Never a fixed major: DRBD 0.6 took NBD's 43 and collided with nbd.ko.
  * Written once in nbr_init().
  */
-static int nbr_major;
+int nbr_major;
 
 static int __init nbr_init(void)
 {
 	int err;
 
-	if (minor_count < 1 || minor_count > NBR_MINOR_COUNT_MAX) {
-		pr_err("minor_count=%u is out of range 1..%d\n", minor_count,
+	if (nbr_minor_count < 1 || nbr_minor_count > NBR_MINOR_COUNT_MAX) {
+		pr_err("minor_count=%u is out of range 1..%d\n", nbr_minor_count,
 		       NBR_MINOR_COUNT_MAX);
 		return -EINVAL;
 	}
@@ -54,17 +54,35 @@ static int __init nbr_init(void)
 		return nbr_major;
 	}
 
+	err = nbr_req_init();
+	if (err)
+		goto out_unregister_blkdev;
+	err = nbr_devices_init();
+	if (err)
+		goto out_req_exit;
 	err = nbr_proc_init();
 	if (err) {
 		pr_err("cannot create /proc/drbd (did drbd.ko just load?): %d\n",
 		       err);
-		goto out_unregister_blkdev;
+		goto out_devices_exit;
+	}
+	err = nbr_nl_init();
+	if (err) {
+		pr_err("cannot register the generic netlink family \"%s\": %d\n",
+		       NBR_GENL_NAME, err);
+		goto out_proc_exit;
 	}
 
 	pr_info("version %s loaded, block major %d, minor_count %u\n",
-		NBR_VERSION, nbr_major, minor_count);
+		NBR_VERSION, nbr_major, nbr_minor_count);
 	return 0;
 
+out_proc_exit:
+	nbr_proc_exit();
+out_devices_exit:
+	nbr_devices_exit();
+out_req_exit:
+	nbr_req_exit();
 out_unregister_blkdev:
 	unregister_blkdev(nbr_major, NBR_BLKDEV_NAME);
 	return err;
@@ -72,7 +90,11 @@ out_unregister_blkdev:
 
 static void __exit nbr_exit(void)
 {
+	/* No new request after this; then nothing can reach a device. */
+	nbr_nl_exit();
 	nbr_proc_exit();
+	nbr_devices_exit();
+	nbr_req_exit();
 	unregister_blkdev(nbr_major, NBR_BLKDEV_NAME);
 	pr_info("unloaded\n");
 }

@@ -3,7 +3,130 @@
 #ifndef NBR_INT_H
 #define NBR_INT_H
 
-/* /proc/drbd (proc.c). */
+#include <linux/blkdev.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#include <nbr/genl.h>
+#include <nbr/state.h>
+#include <nbr/wire.h>
+
+struct netlink_ext_ack;
+struct sk_buff;
+
+/*
+ * One replicated device, /dev/nb<minor>.
+ *
+ * Lock order: nbr_devs_lock -> conf_lock -> state_mutex -> lock.
+ * Administrative requests arrive serialised by the generic netlink core
+ * (the family is not parallel_ops); conf_lock still guards the
+ * configuration so that /proc and module exit see it whole, and it is the
+ * lock a future worker thread must NOT take (an admin request may wait for
+ * that thread while holding conf_lock).
+ */
+struct nbr_device {
+	unsigned int minor;
+	char resource[NBR_NAME_LEN];
+	struct gendisk *disk;
+
+	/* Serialises configuration changes (attach, detach, roles, down). */
+	struct mutex conf_lock;
+	/*
+	 * Serialises state transitions and their events, so that events
+	 * leave in the order of the changes. Taken only by nbr_change_state().
+	 */
+	struct mutex state_mutex;
+
+	/* Protects the fields below it up to the counters; taken in bio
+	 * completion (irq) context, so always with interrupts disabled. */
+	spinlock_t lock;
+	struct nbr_state st;		/* written only by nbr_change_state() */
+	unsigned int open_cnt;		/* opens of /dev/nbX (every mode) */
+	bool dying;			/* del-minor/exit: refuse new opens */
+	struct block_device *backing;	/* NULL when detached */
+	unsigned int local_cnt;		/* bios in flight on @backing */
+	wait_queue_head_t local_wait;	/* local_cnt reached 0 */
+
+	/* Configuration, under conf_lock. */
+	char backing_path[NBR_PATH_MAX];
+	u64 size_limit;			/* sectors, 0 = whole disk */
+	enum nbr_on_io_error on_io_error;
+
+	/* Event sequence number, under state_mutex. */
+	u32 event_seq;
+
+	/* Counters for /proc/drbd and status, in 512-byte sectors. */
+	atomic64_t disk_write_sect;
+	atomic64_t disk_read_sect;
+};
+
+/* Log with the object prefix users grep for: "nbr: r0 nb0: ...". */
+#define nbr_dev_fmt(fmt) "%s nb%u: " fmt
+#define nbr_info(d, fmt, ...) \
+	pr_info(nbr_dev_fmt(fmt), (d)->resource, (d)->minor, ##__VA_ARGS__)
+#define nbr_warn(d, fmt, ...) \
+	pr_warn(nbr_dev_fmt(fmt), (d)->resource, (d)->minor, ##__VA_ARGS__)
+#define nbr_err(d, fmt, ...) \
+	pr_err(nbr_dev_fmt(fmt), (d)->resource, (d)->minor, ##__VA_ARGS__)
+#define nbr_warn_rl(d, fmt, ...) \
+	pr_warn_ratelimited(nbr_dev_fmt(fmt), (d)->resource, (d)->minor, \
+			    ##__VA_ARGS__)
+
+/* main.c */
+extern unsigned int nbr_minor_count;
+extern int nbr_major;
+
+/* device.c: the minor table, gendisk, open/release. */
+extern struct mutex nbr_devs_lock;
+int nbr_devices_init(void);
+void nbr_devices_exit(void);
+struct nbr_device *nbr_find_device(unsigned int minor);
+int nbr_new_minor(unsigned int minor, const char *resource,
+		  struct netlink_ext_ack *extack);
+int nbr_del_minor(struct nbr_device *dev, struct netlink_ext_ack *extack);
+
+/* backing.c: attach and detach the local disk. */
+int nbr_attach(struct nbr_device *dev, const char *path, u64 size_limit,
+	       enum nbr_on_io_error on_io_error,
+	       struct netlink_ext_ack *extack);
+int nbr_detach(struct nbr_device *dev, bool force,
+	       struct netlink_ext_ack *extack);
+
+/* req.c: the I/O path. */
+int nbr_req_init(void);
+void nbr_req_exit(void);
+void nbr_submit_bio(struct bio *bio);
+bool nbr_get_local(struct nbr_device *dev, struct block_device **bdev);
+void nbr_put_local(struct nbr_device *dev);
+void nbr_wait_local_idle(struct nbr_device *dev);
+
+/* state.c: the one place that changes struct nbr_state. */
+#define NBR_KEEP (-1)
+struct nbr_state_req {
+	int role, peer_role, conn, disk, peer_disk;	/* NBR_KEEP or a value */
+	bool refuse_if_open;	/* fail with -EBUSY while /dev/nbX is open */
+};
+void nbr_state_req_init(struct nbr_state_req *r);
+int nbr_change_state(struct nbr_device *dev, const struct nbr_state_req *r,
+		     const char *why, struct netlink_ext_ack *extack);
+struct nbr_state nbr_get_state(struct nbr_device *dev);
+int nbr_primary(struct nbr_device *dev, bool force,
+		struct netlink_ext_ack *extack);
+int nbr_secondary(struct nbr_device *dev, struct netlink_ext_ack *extack);
+
+/* nl.c: generic netlink family and events. */
+int nbr_nl_init(void);
+void nbr_nl_exit(void);
+void nbr_nl_event(struct nbr_device *dev, u32 seq, const char *reason);
+/*
+ * Formatted error text for the netlink ack (and nothing when @extack is
+ * NULL, as on module unload). Only from a netlink request handler.
+ */
+__printf(2, 3)
+void nbr_extack(struct netlink_ext_ack *extack, const char *fmt, ...);
+
+/* proc.c: /proc/drbd. */
 bool nbr_proc_taken(void);
 int nbr_proc_init(void);
 void nbr_proc_exit(void);

@@ -52,7 +52,8 @@ enum nbr_genl_cmd {
 	NBR_ADM_PRIMARY,
 	/* Demote; fails while the device is open: NBR_A_MINOR. */
 	NBR_ADM_SECONDARY,
-	/* Secondary, disconnect, detach and delete in one: NBR_A_MINOR. */
+	/* Secondary, disconnect and detach in one: NBR_A_MINOR. The minor
+	 * stays for NBR_ADM_DEL_MINOR (drbdadm runs "down" then "del-minor"). */
 	NBR_ADM_DOWN,
 	/* Multicast on NBR_GENL_MCGRP_EVENTS after every state change:
 	 * the status attributes plus NBR_A_EVENT_SEQ and NBR_A_REASON. */
@@ -123,6 +124,9 @@ enum nbr_genl_attr {
 	NBR_A_REASON,
 	/* u32: agreed protocol version while connected (replies) */
 	NBR_A_AGREED_PROTO,
+	/* padding for 64-bit attributes on architectures that align them;
+	 * carries nothing, readers skip it */
+	NBR_A_PAD,
 	__NBR_A_MAX
 };
 #define NBR_A_MAX (__NBR_A_MAX - 1)
@@ -142,6 +146,7 @@ enum nbr_stat_attr {
 	NBR_S_APP_PENDING,	/* ap */
 	NBR_S_EPOCHS,		/* ep */
 	NBR_S_OUT_OF_SYNC_KIB,	/* oos */
+	NBR_S_PAD,		/* padding, carries nothing */
 	__NBR_S_MAX
 };
 #define NBR_S_MAX (__NBR_S_MAX - 1)

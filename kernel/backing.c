@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The local backing device: attach (exclusive open, size, queue limits)
+ * and detach (wait for in-flight I/O, then let go).
+ *
+ * No metadata yet: the whole backing device is exported and nothing is
+ * reserved. A freshly attached disk is Inconsistent, because without
+ * metadata nothing says it holds the pair's data; 'primary --force'
+ * declares it UpToDate.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blkdev.h>
+
+#include "nbr_int.h"
+
+#define NBR_BACKING_MODE (FMODE_READ | FMODE_WRITE | FMODE_EXCL)
+
+static void explain_open_error(struct nbr_device *dev, const char *path,
+			       int err, struct netlink_ext_ack *extack)
+{
+	switch (err) {
+	case -EBUSY:
+		nbr_extack(extack, "%s is in use (mounted, opened exclusively, or attached elsewhere)",
+			   path);
+		break;
+	case -ENOENT:
+		nbr_extack(extack, "%s does not exist", path);
+		break;
+	case -ENOTBLK:
+		nbr_extack(extack, "%s is not a block device", path);
+		break;
+	case -EMEDIUMTYPE:
+		nbr_extack(extack, "%s refuses to open (a Secondary nb device?)",
+			   path);
+		break;
+	default:
+		nbr_extack(extack, "cannot open %s exclusively: error %d", path,
+			   err);
+		break;
+	}
+}
+
+/* Our queue follows the backing device's block sizes. */
+static void stack_limits(struct nbr_device *dev, struct block_device *bdev)
+{
+	struct request_queue *q = dev->disk->queue;
+
+	blk_queue_logical_block_size(q, bdev_logical_block_size(bdev));
+	blk_queue_physical_block_size(q, bdev_physical_block_size(bdev));
+	blk_queue_io_min(q, bdev_io_min(bdev));
+}
+
+static int set_disk_state(struct nbr_device *dev, enum nbr_disk_state d,
+			  const char *why, struct netlink_ext_ack *extack)
+{
+	struct nbr_state_req r;
+
+	nbr_state_req_init(&r);
+	r.disk = d;
+	return nbr_change_state(dev, &r, why, extack);
+}
+
+/* Caller holds conf_lock. May sleep. */
+int nbr_attach(struct nbr_device *dev, const char *path, u64 size_limit,
+	       enum nbr_on_io_error on_io_error,
+	       struct netlink_ext_ack *extack)
+{
+	struct block_device *bdev;
+	u64 sectors;
+	int err;
+
+	lockdep_assert_held(&dev->conf_lock);
+	if (nbr_get_state(dev).disk != NBR_D_DISKLESS) {
+		nbr_extack(extack, "nb%u has a disk attached (%s); detach it first",
+			   dev->minor, dev->backing_path);
+		return -EBUSY;
+	}
+	bdev = blkdev_get_by_path(path, NBR_BACKING_MODE, dev);
+	if (IS_ERR(bdev)) {
+		err = PTR_ERR(bdev);
+		explain_open_error(dev, path, err, extack);
+		return err;
+	}
+	sectors = bdev_nr_sectors(bdev);
+	if (!sectors) {
+		nbr_extack(extack, "%s has no capacity", path);
+		err = -EINVAL;
+		goto out_put_bdev;
+	}
+	if (size_limit > sectors) {
+		nbr_extack(extack, "size %llu sectors is larger than %s (%llu sectors)",
+			   size_limit, path, sectors);
+		err = -EINVAL;
+		goto out_put_bdev;
+	}
+	if (size_limit)
+		sectors = size_limit;
+
+	spin_lock_irq(&dev->lock);
+	dev->backing = bdev;
+	spin_unlock_irq(&dev->lock);
+	err = set_disk_state(dev, NBR_D_ATTACHING, "attach", extack);
+	if (err)
+		goto out_clear_backing;
+
+	strscpy(dev->backing_path, path, sizeof(dev->backing_path));
+	dev->size_limit = size_limit;
+	dev->on_io_error = on_io_error;
+	stack_limits(dev, bdev);
+	set_capacity_and_notify(dev->disk, sectors);
+
+	err = set_disk_state(dev, NBR_D_INCONSISTENT, "attached", extack);
+	if (err)
+		goto out_diskless;
+	nbr_info(dev, "attached %s, %llu sectors\n", path, sectors);
+	return 0;
+
+out_diskless:
+	set_capacity_and_notify(dev->disk, 0);
+	set_disk_state(dev, NBR_D_DISKLESS, "attach failed", NULL);
+out_clear_backing:
+	spin_lock_irq(&dev->lock);
+	dev->backing = NULL;
+	spin_unlock_irq(&dev->lock);
+out_put_bdev:
+	blkdev_put(bdev, NBR_BACKING_MODE);
+	return err;
+}
+
+/*
+ * Let go of the backing device. Without @force a Primary keeps its disk:
+ * it is its only copy of the data while there is no connected peer.
+ * Caller holds conf_lock; @extack may be NULL (module unload). May sleep.
+ */
+int nbr_detach(struct nbr_device *dev, bool force,
+	       struct netlink_ext_ack *extack)
+{
+	struct block_device *bdev;
+	struct nbr_state st;
+	int err;
+
+	lockdep_assert_held(&dev->conf_lock);
+	st = nbr_get_state(dev);
+	if (st.disk == NBR_D_DISKLESS && !dev->backing)
+		return 0;
+	if (st.role == NBR_R_PRIMARY && !force) {
+		nbr_extack(extack, "nb%u is Primary and its disk holds the only copy of the data; make it Secondary first (or detach --force: I/O then fails)",
+			   dev->minor);
+		return -EBUSY;
+	}
+	err = set_disk_state(dev, NBR_D_DISKLESS, "detach", extack);
+	if (err)
+		return err;
+	/* No new bio takes a local reference now; wait for the old ones. */
+	nbr_wait_local_idle(dev);
+
+	spin_lock_irq(&dev->lock);
+	bdev = dev->backing;
+	dev->backing = NULL;
+	spin_unlock_irq(&dev->lock);
+	if (st.role != NBR_R_PRIMARY)
+		set_capacity_and_notify(dev->disk, 0);
+	blkdev_put(bdev, NBR_BACKING_MODE);
+	nbr_info(dev, "detached %s\n", dev->backing_path);
+	dev->backing_path[0] = '\0';
+	dev->size_limit = 0;
+	return 0;
+}

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The generic netlink family "nbr" (include/nbr/genl.h): one strict
+ * policy for every attribute, admin permission on every mutating command,
+ * the target device resolved once in pre_doit, error text in extack, and
+ * a multicast group of state-change events.
+ *
+ * The family is not parallel_ops: the genetlink core runs one request at
+ * a time under genl_mutex, and builds the ack before releasing it. That
+ * is what makes the one static extack buffer below safe.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/socket.h>
+#include <net/genetlink.h>
+
+#include "nbr_int.h"
+#include "nbr_codec.h"
+
+/* pre_doit resolves NBR_A_MINOR to an existing device. */
+#define NBR_NL_NEED_DEV		0x01
+
+static struct genl_family nbr_genl_family;
+/* Cleared before unload so late state changes send no event. */
+static bool nbr_nl_registered;
+
+/* Text for the ack of the request being handled; see the file comment. */
+static char nbr_extack_buf[256];
+
+void nbr_extack(struct netlink_ext_ack *extack, const char *fmt, ...)
+{
+	va_list args;
+
+	if (!extack)
+		return;
+	va_start(args, fmt);
+	vsnprintf(nbr_extack_buf, sizeof(nbr_extack_buf), fmt, args);
+	va_end(args);
+	extack->_msg = nbr_extack_buf;
+}
+
+static int nbr_validate_addr(const struct nlattr *attr,
+			     struct netlink_ext_ack *extack)
+{
+	const struct sockaddr *sa = nla_data(attr);
+	int len = nla_len(attr);
+
+	if (len == sizeof(struct sockaddr_in) && sa->sa_family == AF_INET)
+		return 0;
+	if (len == sizeof(struct sockaddr_in6) && sa->sa_family == AF_INET6)
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "address must be a sockaddr_in or sockaddr_in6");
+	return -EINVAL;
+}
+
+static int nbr_validate_name(const struct nlattr *attr,
+			     struct netlink_ext_ack *extack)
+{
+	if (nbr_name_valid(nla_data(attr)))
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "names are 1-63 printable characters without spaces or '/'");
+	return -EINVAL;
+}
+
+/* Only what userspace may send; reply-only attributes are rejected. */
+static const struct nla_policy nbr_policy[NBR_A_MAX + 1] = {
+	[NBR_A_MINOR] = NLA_POLICY_MAX(NLA_U32, NBR_MINOR_COUNT_MAX - 1),
+	[NBR_A_RESOURCE] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
+						  nbr_validate_name,
+						  NBR_NAME_LEN - 1),
+	[NBR_A_BACKING_DEV] = { .type = NLA_NUL_STRING,
+				.len = NBR_PATH_MAX - 1 },
+	[NBR_A_SIZE_LIMIT] = { .type = NLA_U64 },
+	[NBR_A_ON_IO_ERROR] = NLA_POLICY_MAX(NLA_U8, NBR_IOERR_PASS_ON),
+	[NBR_A_MY_ADDR] = NLA_POLICY_VALIDATE_FN(NLA_BINARY, nbr_validate_addr,
+						 sizeof(struct sockaddr_in6)),
+	[NBR_A_PEER_ADDR] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
+						   nbr_validate_addr,
+						   sizeof(struct sockaddr_in6)),
+	[NBR_A_MY_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
+						 nbr_validate_name,
+						 NBR_NAME_LEN - 1),
+	[NBR_A_PEER_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
+						   nbr_validate_name,
+						   NBR_NAME_LEN - 1),
+	[NBR_A_PROTOCOL] = NLA_POLICY_RANGE(NLA_U8, NBR_PROT_A, NBR_PROT_C),
+	[NBR_A_AUTH_ALG] = NLA_POLICY_MAX(NLA_U8, NBR_AUTH_HMAC_SHA256),
+	[NBR_A_SHARED_SECRET] = NLA_POLICY_RANGE(NLA_BINARY, 1,
+						 NBR_SECRET_MAX),
+	[NBR_A_INTEGRITY_ALG] = NLA_POLICY_MAX(NLA_U8, NBR_INTEGRITY_CRC32C),
+	[NBR_A_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 600),
+	[NBR_A_CONNECT_INT] = NLA_POLICY_RANGE(NLA_U32, 1, 120),
+	[NBR_A_PING_INT] = NLA_POLICY_RANGE(NLA_U32, 1, 120),
+	[NBR_A_PING_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 300),
+	[NBR_A_MAX_EPOCH_SIZE] = NLA_POLICY_RANGE(NLA_U32, 1, 20000),
+	[NBR_A_FORCE] = { .type = NLA_FLAG },
+	[NBR_A_ROLE] = { .type = NLA_REJECT },
+	[NBR_A_PEER_ROLE] = { .type = NLA_REJECT },
+	[NBR_A_CONN_STATE] = { .type = NLA_REJECT },
+	[NBR_A_DISK_STATE] = { .type = NLA_REJECT },
+	[NBR_A_PEER_DISK_STATE] = { .type = NLA_REJECT },
+	[NBR_A_DEV_SIZE] = { .type = NLA_REJECT },
+	[NBR_A_STATS] = { .type = NLA_REJECT },
+	[NBR_A_EVENT_SEQ] = { .type = NLA_REJECT },
+	[NBR_A_REASON] = { .type = NLA_REJECT },
+	[NBR_A_AGREED_PROTO] = { .type = NLA_REJECT },
+	[NBR_A_PAD] = { .type = NLA_REJECT },
+};
+
+static int put_stats(struct sk_buff *skb, struct nbr_device *dev)
+{
+	struct nlattr *nest;
+	unsigned int lo;
+
+	spin_lock_irq(&dev->lock);
+	lo = dev->local_cnt;
+	spin_unlock_irq(&dev->lock);
+
+	nest = nla_nest_start(skb, NBR_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, NBR_S_DISK_WRITE_KIB,
+			      atomic64_read(&dev->disk_write_sect) >> 1,
+			      NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_DISK_READ_KIB,
+			      atomic64_read(&dev->disk_read_sect) >> 1,
+			      NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_NET_SENT_KIB, 0, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_NET_RECV_KIB, 0, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_LOCAL_PENDING, lo, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_APP_PENDING, lo, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_PEER_PENDING, 0, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_UNACKED, 0, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_OUT_OF_SYNC_KIB, 0, NBR_S_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * The status attributes of @dev. Configuration fields are written with
+ * both nbr_devs_lock and conf_lock held, so either one makes them stable;
+ * callers hold one of them (an event is sent with conf_lock held).
+ */
+static int put_status(struct sk_buff *skb, struct nbr_device *dev)
+{
+	struct nbr_state st = nbr_get_state(dev);
+
+	if (nla_put_u32(skb, NBR_A_MINOR, dev->minor) ||
+	    nla_put_string(skb, NBR_A_RESOURCE, dev->resource) ||
+	    nla_put_u8(skb, NBR_A_ROLE, st.role) ||
+	    nla_put_u8(skb, NBR_A_PEER_ROLE, st.peer_role) ||
+	    nla_put_u8(skb, NBR_A_CONN_STATE, st.conn) ||
+	    nla_put_u8(skb, NBR_A_DISK_STATE, st.disk) ||
+	    nla_put_u8(skb, NBR_A_PEER_DISK_STATE, st.peer_disk) ||
+	    nla_put_u64_64bit(skb, NBR_A_DEV_SIZE, get_capacity(dev->disk),
+			      NBR_A_PAD))
+		return -EMSGSIZE;
+	if (dev->backing_path[0] &&
+	    (nla_put_string(skb, NBR_A_BACKING_DEV, dev->backing_path) ||
+	     nla_put_u64_64bit(skb, NBR_A_SIZE_LIMIT, dev->size_limit,
+			       NBR_A_PAD) ||
+	     nla_put_u8(skb, NBR_A_ON_IO_ERROR, dev->on_io_error)))
+		return -EMSGSIZE;
+	return put_stats(skb, dev);
+}
+
+static int fill_status_msg(struct sk_buff *skb, struct nbr_device *dev,
+			   u32 portid, u32 seq, int flags, u8 cmd)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &nbr_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (put_status(skb, dev)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/*
+ * Multicast a state-change event. Called by nbr_change_state() with
+ * state_mutex held, in process context. A failure only costs listeners
+ * this event; they see the gap in NBR_A_EVENT_SEQ.
+ */
+void nbr_nl_event(struct nbr_device *dev, u32 seq, const char *reason)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!nbr_nl_registered)
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &nbr_genl_family, 0, NBR_ADM_EVENT);
+	if (!hdr)
+		goto out_free;
+	if (put_status(skb, dev) ||
+	    nla_put_u32(skb, NBR_A_EVENT_SEQ, seq) ||
+	    nla_put_string(skb, NBR_A_REASON, reason))
+		goto out_free;
+	genlmsg_end(skb, hdr);
+	/* -ESRCH just means nobody listens. */
+	genlmsg_multicast(&nbr_genl_family, skb, 0, 0, GFP_KERNEL);
+	return;
+
+out_free:
+	nlmsg_free(skb);
+}
+
+static struct nbr_device *info_dev(struct genl_info *info)
+{
+	return info->user_ptr[0];
+}
+
+static int nbr_nl_get_status(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = fill_status_msg(msg, info_dev(info), info->snd_portid,
+			      info->snd_seq, 0, NBR_ADM_GET_STATUS);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* cb->args[0]: the next minor to report. */
+static int nbr_nl_dump_status(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nbr_device *dev;
+	unsigned int minor;
+	int err = 0;
+
+	mutex_lock(&nbr_devs_lock);
+	for (minor = cb->args[0]; minor < nbr_minor_count; minor++) {
+		dev = nbr_find_device(minor);
+		if (!dev)
+			continue;
+		err = fill_status_msg(skb, dev, NETLINK_CB(cb->skb).portid,
+				      cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				      NBR_ADM_GET_STATUS);
+		if (err)
+			break;
+	}
+	mutex_unlock(&nbr_devs_lock);
+	cb->args[0] = minor;
+	/* A full skb ends this round; the rest comes in the next. */
+	return err ? skb->len : 0;
+}
+
+static int nbr_nl_new_minor(struct sk_buff *skb, struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, NBR_A_RESOURCE))
+		return -EINVAL;
+	return nbr_new_minor(nla_get_u32(info->attrs[NBR_A_MINOR]),
+			     nla_data(info->attrs[NBR_A_RESOURCE]),
+			     info->extack);
+}
+
+static int nbr_nl_del_minor(struct sk_buff *skb, struct genl_info *info)
+{
+	return nbr_del_minor(info_dev(info), info->extack);
+}
+
+static int nbr_nl_attach(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nbr_device *dev = info_dev(info);
+	enum nbr_on_io_error on_err = NBR_IOERR_DETACH;
+	u64 limit = 0;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, NBR_A_BACKING_DEV))
+		return -EINVAL;
+	if (info->attrs[NBR_A_SIZE_LIMIT])
+		limit = nla_get_u64(info->attrs[NBR_A_SIZE_LIMIT]);
+	if (info->attrs[NBR_A_ON_IO_ERROR])
+		on_err = nla_get_u8(info->attrs[NBR_A_ON_IO_ERROR]);
+	mutex_lock(&dev->conf_lock);
+	err = nbr_attach(dev, nla_data(info->attrs[NBR_A_BACKING_DEV]), limit,
+			 on_err, info->extack);
+	mutex_unlock(&dev->conf_lock);
+	return err;
+}
+
+static int nbr_nl_detach(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nbr_device *dev = info_dev(info);
+	int err;
+
+	mutex_lock(&dev->conf_lock);
+	if (nbr_get_state(dev).disk == NBR_D_DISKLESS) {
+		nbr_extack(info->extack, "nb%u has no disk attached", dev->minor);
+		err = -ENODEV;
+	} else {
+		err = nbr_detach(dev, info->attrs[NBR_A_FORCE], info->extack);
+	}
+	mutex_unlock(&dev->conf_lock);
+	return err;
+}
+
+static int nbr_nl_primary(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nbr_device *dev = info_dev(info);
+	int err;
+
+	mutex_lock(&dev->conf_lock);
+	err = nbr_primary(dev, info->attrs[NBR_A_FORCE], info->extack);
+	mutex_unlock(&dev->conf_lock);
+	return err;
+}
+
+static int nbr_nl_secondary(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nbr_device *dev = info_dev(info);
+	int err;
+
+	mutex_lock(&dev->conf_lock);
+	err = nbr_secondary(dev, info->extack);
+	mutex_unlock(&dev->conf_lock);
+	return err;
+}
+
+static int nbr_nl_connect(struct sk_buff *skb, struct genl_info *info)
+{
+	nbr_extack(info->extack,
+		   "this build of nbr cannot replicate yet: networking is not implemented");
+	return -EOPNOTSUPP;
+}
+
+static int nbr_nl_disconnect(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nbr_device *dev = info_dev(info);
+
+	if (nbr_get_state(dev).conn == NBR_C_STANDALONE)
+		return 0;
+	nbr_extack(info->extack, "networking is not implemented");
+	return -EOPNOTSUPP;
+}
+
+/* Secondary, disconnect, detach: each step must succeed before the next. */
+static int nbr_nl_down(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nbr_device *dev = info_dev(info);
+	int err;
+
+	mutex_lock(&dev->conf_lock);
+	err = nbr_secondary(dev, info->extack);
+	if (!err)
+		err = nbr_detach(dev, false, info->extack);
+	mutex_unlock(&dev->conf_lock);
+	if (!err)
+		nbr_info(dev, "down\n");
+	return err;
+}
+
+/*
+ * Resolve the device once for every handler and keep it alive: devices
+ * are freed only with nbr_devs_lock held, which post_doit releases.
+ * Mutating commands also need CAP_SYS_ADMIN (GENL_ADMIN_PERM has checked
+ * CAP_NET_ADMIN already).
+ */
+static int nbr_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			struct genl_info *info)
+{
+	struct nbr_device *dev;
+	unsigned int minor;
+
+	if ((ops->flags & GENL_ADMIN_PERM) && !capable(CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack, "configuring nbr needs CAP_SYS_ADMIN");
+		return -EPERM;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, NBR_A_MINOR))
+		return -EINVAL;
+	minor = nla_get_u32(info->attrs[NBR_A_MINOR]);
+	mutex_lock(&nbr_devs_lock);
+	dev = nbr_find_device(minor);
+	if (!dev && (ops->internal_flags & NBR_NL_NEED_DEV)) {
+		mutex_unlock(&nbr_devs_lock);
+		nbr_extack(info->extack, "no device nb%u (create it with new-minor)",
+			   minor);
+		return -ENODEV;
+	}
+	info->user_ptr[0] = dev;
+	return 0;
+}
+
+static void nbr_post_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			  struct genl_info *info)
+{
+	mutex_unlock(&nbr_devs_lock);
+}
+
+#define NBR_ADMIN_OP(_cmd, _fn, _iflags) {			\
+	.cmd = (_cmd), .doit = (_fn), .flags = GENL_ADMIN_PERM,	\
+	.internal_flags = (_iflags) }
+
+static const struct genl_ops nbr_genl_ops[] = {
+	{
+		.cmd = NBR_ADM_GET_STATUS,
+		.doit = nbr_nl_get_status,
+		.dumpit = nbr_nl_dump_status,
+		.internal_flags = NBR_NL_NEED_DEV,
+	},
+	NBR_ADMIN_OP(NBR_ADM_NEW_MINOR, nbr_nl_new_minor, 0),
+	NBR_ADMIN_OP(NBR_ADM_DEL_MINOR, nbr_nl_del_minor, NBR_NL_NEED_DEV),
+	NBR_ADMIN_OP(NBR_ADM_ATTACH, nbr_nl_attach, NBR_NL_NEED_DEV),
+	NBR_ADMIN_OP(NBR_ADM_DETACH, nbr_nl_detach, NBR_NL_NEED_DEV),
+	NBR_ADMIN_OP(NBR_ADM_CONNECT, nbr_nl_connect, NBR_NL_NEED_DEV),
+	NBR_ADMIN_OP(NBR_ADM_DISCONNECT, nbr_nl_disconnect, NBR_NL_NEED_DEV),
+	NBR_ADMIN_OP(NBR_ADM_PRIMARY, nbr_nl_primary, NBR_NL_NEED_DEV),
+	NBR_ADMIN_OP(NBR_ADM_SECONDARY, nbr_nl_secondary, NBR_NL_NEED_DEV),
+	NBR_ADMIN_OP(NBR_ADM_DOWN, nbr_nl_down, NBR_NL_NEED_DEV),
+};
+
+static const struct genl_multicast_group nbr_mcgrps[] = {
+	{ .name = NBR_GENL_MCGRP_EVENTS },
+};
+
+static struct genl_family nbr_genl_family __ro_after_init = {
+	.name = NBR_GENL_NAME,
+	.version = NBR_GENL_VERSION,
+	.maxattr = NBR_A_MAX,
+	.policy = nbr_policy,
+	.module = THIS_MODULE,
+	.ops = nbr_genl_ops,
+	.n_ops = ARRAY_SIZE(nbr_genl_ops),
+	.mcgrps = nbr_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(nbr_mcgrps),
+	.pre_doit = nbr_pre_doit,
+	.post_doit = nbr_post_doit,
+};
+
+int nbr_nl_init(void)
+{
+	int err;
+
+	err = genl_register_family(&nbr_genl_family);
+	if (err)
+		return err;
+	nbr_nl_registered = true;
+	return 0;
+}
+
+void nbr_nl_exit(void)
+{
+	nbr_nl_registered = false;
+	genl_unregister_family(&nbr_genl_family);
+}

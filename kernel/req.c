@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The I/O path: every bio on /dev/nbX is cloned onto the backing device
+ * and completes when the clone does, with the clone's status. Flush and
+ * FUA travel in the clone's bi_opf unchanged.
+ *
+ * A bio holds a "local reference" (dev->local_cnt) from submission to
+ * completion, so detach can wait until the backing device is idle before
+ * it lets go of it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+
+#include "nbr_int.h"
+
+/* Clones only: no bvecs of our own. */
+static struct bio_set nbr_bio_set;
+
+int nbr_req_init(void)
+{
+	return bioset_init(&nbr_bio_set, BIO_POOL_SIZE, 0, 0);
+}
+
+void nbr_req_exit(void)
+{
+	bioset_exit(&nbr_bio_set);
+}
+
+/* Disk states in which the local disk takes I/O. */
+static bool disk_usable(enum nbr_disk_state d)
+{
+	switch (d) {
+	case NBR_D_INCONSISTENT:
+	case NBR_D_OUTDATED:
+	case NBR_D_CONSISTENT:
+	case NBR_D_UPTODATE:
+		return true;
+	case NBR_D_DISKLESS:
+	case NBR_D_ATTACHING:
+	case NBR_D_FAILED:
+	case NBR_D_NEGOTIATING:
+	case NBR_D_DUNKNOWN:
+	case NBR_D_COUNT:
+		break;
+	}
+	return false;
+}
+
+/*
+ * Take a local reference when the backing device may be used. Any
+ * context; @bdev is valid until nbr_put_local().
+ */
+bool nbr_get_local(struct nbr_device *dev, struct block_device **bdev)
+{
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&dev->lock, flags);
+	ok = dev->backing && disk_usable(dev->st.disk);
+	if (ok) {
+		dev->local_cnt++;
+		*bdev = dev->backing;
+	}
+	spin_unlock_irqrestore(&dev->lock, flags);
+	return ok;
+}
+
+/*
+ * Any context. The wake-up happens under dev->lock so that a waiter that
+ * saw local_cnt == 0 (under the same lock) can free what it waited for
+ * without racing this function.
+ */
+void nbr_put_local(struct nbr_device *dev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->lock, flags);
+	if (!--dev->local_cnt)
+		wake_up(&dev->local_wait);
+	spin_unlock_irqrestore(&dev->lock, flags);
+}
+
+/* Wait until no bio is in flight on the backing device. May sleep. */
+void nbr_wait_local_idle(struct nbr_device *dev)
+{
+	spin_lock_irq(&dev->lock);
+	wait_event_lock_irq(dev->local_wait, !dev->local_cnt, dev->lock);
+	spin_unlock_irq(&dev->lock);
+}
+
+static void nbr_local_endio(struct bio *clone)
+{
+	struct bio *orig = clone->bi_private;
+	struct nbr_device *dev = orig->bi_bdev->bd_disk->private_data;
+
+	orig->bi_status = clone->bi_status;
+	if (clone->bi_status)
+		nbr_warn_rl(dev, "local %s error %d at sector %llu\n",
+			    op_is_write(bio_op(orig)) ? "write" : "read",
+			    blk_status_to_errno(clone->bi_status),
+			    (unsigned long long)orig->bi_iter.bi_sector);
+	bio_put(clone);
+	nbr_put_local(dev);
+	bio_endio(orig);
+}
+
+static void count_io(struct nbr_device *dev, struct bio *bio)
+{
+	unsigned int sectors = bio_sectors(bio);
+
+	if (!sectors)
+		return;
+	if (op_is_write(bio_op(bio)))
+		atomic64_add(sectors, &dev->disk_write_sect);
+	else
+		atomic64_add(sectors, &dev->disk_read_sect);
+}
+
+/* May sleep (GFP_NOIO allocation from the mempool never fails). */
+void nbr_submit_bio(struct bio *bio)
+{
+	struct nbr_device *dev = bio->bi_bdev->bd_disk->private_data;
+	struct block_device *bdev;
+	struct bio *clone;
+
+	bio = bio_split_to_limits(bio);
+	if (!bio)
+		return;
+	if (!nbr_get_local(dev, &bdev)) {
+		nbr_warn_rl(dev, "I/O error: no usable local disk\n");
+		bio_io_error(bio);
+		return;
+	}
+	clone = bio_alloc_clone(bdev, bio, GFP_NOIO, &nbr_bio_set);
+	if (!clone) {
+		nbr_put_local(dev);
+		bio->bi_status = BLK_STS_RESOURCE;
+		bio_endio(bio);
+		return;
+	}
+	clone->bi_private = bio;
+	clone->bi_end_io = nbr_local_endio;
+	count_io(dev, bio);
+	submit_bio_noacct(clone);
+}
