@@ -100,13 +100,13 @@ int nbr_attach(struct nbr_device *dev, const char *path, u64 size_limit,
 	spin_lock_irq(&dev->lock);
 	dev->backing = bdev;
 	spin_unlock_irq(&dev->lock);
+	strscpy(dev->backing_path, path, sizeof(dev->backing_path));
+	dev->size_limit = size_limit;
+	WRITE_ONCE(dev->on_io_error, on_io_error);
 	err = set_disk_state(dev, NBR_D_ATTACHING, "attach", extack);
 	if (err)
 		goto out_clear_backing;
 
-	strscpy(dev->backing_path, path, sizeof(dev->backing_path));
-	dev->size_limit = size_limit;
-	dev->on_io_error = on_io_error;
 	stack_limits(dev, bdev);
 	set_capacity_and_notify(dev->disk, sectors);
 
@@ -123,6 +123,7 @@ out_clear_backing:
 	spin_lock_irq(&dev->lock);
 	dev->backing = NULL;
 	spin_unlock_irq(&dev->lock);
+	dev->backing_path[0] = '\0';
 out_put_bdev:
 	blkdev_put(bdev, NBR_BACKING_MODE);
 	return err;
@@ -166,4 +167,35 @@ int nbr_detach(struct nbr_device *dev, bool force,
 	dev->backing_path[0] = '\0';
 	dev->size_limit = 0;
 	return 0;
+}
+
+/*
+ * A bio on the backing device failed. With on-io-error detach the disk is
+ * dropped (Failed, then Diskless) from a work item, because state changes
+ * sleep; with pass_on the error only goes up to the caller. Any context.
+ */
+void nbr_local_io_error(struct nbr_device *dev)
+{
+	if (READ_ONCE(dev->on_io_error) == NBR_IOERR_DETACH)
+		queue_work(system_wq, &dev->io_error_work);
+}
+
+/*
+ * Runs outside every lock; takes conf_lock like an admin request. The
+ * device cannot be freed under it: nbr_free_device() cancels this work
+ * first, and never with conf_lock held.
+ */
+void nbr_io_error_work(struct work_struct *work)
+{
+	struct nbr_device *dev = container_of(work, struct nbr_device,
+					      io_error_work);
+
+	mutex_lock(&dev->conf_lock);
+	if (dev->backing && set_disk_state(dev, NBR_D_FAILED,
+					   "local I/O error", NULL) == 0) {
+		nbr_err(dev, "local disk %s failed; detaching it (on-io-error detach)\n",
+			dev->backing_path);
+		nbr_detach(dev, true, NULL);
+	}
+	mutex_unlock(&dev->conf_lock);
 }

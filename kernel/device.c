@@ -87,6 +87,7 @@ static struct nbr_device *nbr_alloc_device(unsigned int minor,
 	mutex_init(&dev->state_mutex);
 	spin_lock_init(&dev->lock);
 	init_waitqueue_head(&dev->local_wait);
+	INIT_WORK(&dev->io_error_work, nbr_io_error_work);
 	/* The creation state; every later change is checked. */
 	dev->st.role = NBR_R_SECONDARY;
 	dev->st.peer_role = NBR_R_UNKNOWN;
@@ -169,9 +170,14 @@ out_free_dev:
 	return err;
 }
 
-/* Remove the gendisk and free @dev. Nothing may use it any more. */
+/*
+ * Remove the gendisk and free @dev. Nothing may use it any more: it is
+ * detached, so no bio can queue the error work again. Called without
+ * conf_lock (the work takes it).
+ */
 static void nbr_free_device(struct nbr_device *dev)
 {
+	cancel_work_sync(&dev->io_error_work);
 	del_gendisk(dev->disk);
 	put_disk(dev->disk);
 	mutex_destroy(&dev->conf_lock);

@@ -7,6 +7,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include <nbr/genl.h>
 #include <nbr/state.h>
@@ -38,8 +39,10 @@ struct nbr_device {
 	 */
 	struct mutex state_mutex;
 
-	/* Protects the fields below it up to the counters; taken in bio
-	 * completion (irq) context, so always with interrupts disabled. */
+	/*
+	 * Protects the fields below it up to the counters; taken in bio
+	 * completion (irq) context, so always with interrupts disabled.
+	 */
 	spinlock_t lock;
 	struct nbr_state st;		/* written only by nbr_change_state() */
 	unsigned int open_cnt;		/* opens of /dev/nbX (every mode) */
@@ -52,6 +55,9 @@ struct nbr_device {
 	char backing_path[NBR_PATH_MAX];
 	u64 size_limit;			/* sectors, 0 = whole disk */
 	enum nbr_on_io_error on_io_error;
+
+	/* on-io-error detach: let go of a failing disk (backing.c). */
+	struct work_struct io_error_work;
 
 	/* Event sequence number, under state_mutex. */
 	u32 event_seq;
@@ -92,6 +98,8 @@ int nbr_attach(struct nbr_device *dev, const char *path, u64 size_limit,
 	       struct netlink_ext_ack *extack);
 int nbr_detach(struct nbr_device *dev, bool force,
 	       struct netlink_ext_ack *extack);
+void nbr_local_io_error(struct nbr_device *dev);
+void nbr_io_error_work(struct work_struct *work);
 
 /* req.c: the I/O path. */
 int nbr_req_init(void);

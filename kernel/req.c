@@ -96,11 +96,13 @@ static void nbr_local_endio(struct bio *clone)
 	struct nbr_device *dev = orig->bi_bdev->bd_disk->private_data;
 
 	orig->bi_status = clone->bi_status;
-	if (clone->bi_status)
+	if (clone->bi_status) {
 		nbr_warn_rl(dev, "local %s error %d at sector %llu\n",
 			    op_is_write(bio_op(orig)) ? "write" : "read",
 			    blk_status_to_errno(clone->bi_status),
 			    (unsigned long long)orig->bi_iter.bi_sector);
+		nbr_local_io_error(dev);
+	}
 	bio_put(clone);
 	nbr_put_local(dev);
 	bio_endio(orig);
