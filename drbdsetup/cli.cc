@@ -1,11 +1,10 @@
 #include "drbdsetup/cli.h"
 
-#include <CLI/CLI.hpp>
+#include "conf/options.h"
 
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <sstream>
-
-#include "conf/options.h"
 
 namespace nbr::drbdsetup {
 
@@ -14,7 +13,7 @@ namespace {
 struct VerbInfo {
     Verb verb;
     const char* name;
-    bool takes_device;  // DEV positional (vs. a minor number or nothing)
+    bool takes_device; // DEV positional (vs. a minor number or nothing)
     const char* help;
 };
 
@@ -53,8 +52,7 @@ ParseOutcome UsageError(const std::string& what) {
 }
 
 // --NAME=VALUE (or --NAME for a yes/no option) of `section`.
-bool ParseOption(const std::string& arg, conf::Section section, Invocation& inv,
-                 std::string& err) {
+bool ParseOption(const std::string& arg, conf::Section section, Invocation& inv, std::string& err) {
     if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
         err = "unexpected argument '" + arg + "'";
         return false;
@@ -86,8 +84,7 @@ bool ParseOption(const std::string& arg, conf::Section section, Invocation& inv,
 
 // Puts the verb first: "DEV VERB ..." -> "VERB DEV ...".
 std::vector<std::string> VerbFirst(const std::vector<std::string>& args) {
-    if (args.size() >= 2 && !FindVerb(args[0]) && args[0].rfind("-", 0) != 0 &&
-        FindVerb(args[1])) {
+    if (args.size() >= 2 && !FindVerb(args[0]) && args[0].rfind("-", 0) != 0 && FindVerb(args[1])) {
         std::vector<std::string> out = {args[1], args[0]};
         out.insert(out.end(), args.begin() + 2, args.end());
         return out;
@@ -104,8 +101,7 @@ bool ParseMinor(const std::string& text, unsigned& minor) {
 std::optional<std::string> Finish(const VerbInfo& v, const std::string& dev,
                                   const std::vector<std::string>& extras, Invocation& inv) {
     if (v.takes_device || v.verb == Verb::DelMinor || v.verb == Verb::NewMinor) {
-        std::optional<unsigned> minor =
-            v.takes_device ? ParseDevice(dev) : std::nullopt;
+        std::optional<unsigned> minor = v.takes_device ? ParseDevice(dev) : std::nullopt;
         if (!v.takes_device) {
             unsigned m = 0;
             if (ParseMinor(dev, m))
@@ -134,13 +130,12 @@ std::optional<std::string> Finish(const VerbInfo& v, const std::string& dev,
             return "external metadata needs an index: disk LOWER META-DEV INDEX";
         }
     }
-    if (v.verb == Verb::Net && inv.protocol != "A" && inv.protocol != "B" &&
-        inv.protocol != "C")
+    if (v.verb == Verb::Net && inv.protocol != "A" && inv.protocol != "B" && inv.protocol != "C")
         return "protocol must be A, B or C, got '" + inv.protocol + "'";
     return std::nullopt;
 }
 
-}  // namespace
+} // namespace
 
 const char* VerbName(Verb v) {
     for (const VerbInfo& i : kVerbs)
@@ -197,7 +192,8 @@ ParseOutcome Parse(const std::vector<std::string>& raw) {
         case Verb::Disk:
             sub->add_option("lower", inv.lower, "Backing block device")->required();
             sub->add_option("meta", inv.meta, "'internal', or the metadata device")->required();
-            sub->add_option("index", index_text, "Metadata index with a meta device (-1: flexible)");
+            sub->add_option("index", index_text,
+                            "Metadata index with a meta device (-1: flexible)");
             sub->allow_extras();
             sub->footer("Options: --NAME=VALUE for the disk options of drbd.conf(5).");
             break;
@@ -262,8 +258,8 @@ ParseOutcome Parse(const std::vector<std::string>& raw) {
         auto [p, ec] =
             std::from_chars(index_text.data(), index_text.data() + index_text.size(), idx);
         if (ec != std::errc() || p != index_text.data() + index_text.size() || idx < -1)
-            return UsageError("metadata index must be -1 or a number >= 0, got '" +
-                              index_text + "'");
+            return UsageError("metadata index must be -1 or a number >= 0, got '" + index_text +
+                              "'");
         inv.meta_index = idx;
     }
     if (std::optional<std::string> err = Finish(*chosen, dev, extras, inv))
@@ -273,4 +269,4 @@ ParseOutcome Parse(const std::vector<std::string>& raw) {
     return o;
 }
 
-}  // namespace nbr::drbdsetup
+} // namespace nbr::drbdsetup

@@ -40,17 +40,17 @@ struct Option {
 struct Invocation {
     Verb verb = Verb::Status;
     unsigned minor = 0;
-    std::string resource;             // new-minor
-    std::string lower;                // disk: backing device
-    std::string meta;                 // disk: "internal" or the meta device
-    std::optional<int> meta_index;    // disk with external metadata
-    std::string local, peer;          // net: "ipv4:A:P" / "ipv6:[A]:P"
-    std::string protocol;             // net: A, B or C
-    std::vector<Option> options;      // disk/net options, in argv order
-    bool force = false;               // primary, detach, disconnect
-    bool json = false;                // status, events
-    bool discard_my_data = false;     // net
-    std::optional<unsigned> timeout;  // wait-connect, seconds
+    std::string resource;            // new-minor
+    std::string lower;               // disk: backing device
+    std::string meta;                // disk: "internal" or the meta device
+    std::optional<int> meta_index;   // disk with external metadata
+    std::string local, peer;         // net: "ipv4:A:P" / "ipv6:[A]:P"
+    std::string protocol;            // net: A, B or C
+    std::vector<Option> options;     // disk/net options, in argv order
+    bool force = false;              // primary, detach, disconnect
+    bool json = false;               // status, events
+    bool discard_my_data = false;    // net
+    std::optional<unsigned> timeout; // wait-connect, seconds
 };
 
 // What main() does with a command line: run `inv`, or print `out` / `err`
@@ -64,9 +64,9 @@ struct ParseOutcome {
 
 // Exit codes, also in docs/drbdsetup.8.md.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitKernel = 10;   // the kernel refused or failed
-inline constexpr int kExitUsage = 20;    // bad command line
-inline constexpr int kExitTimeout = 5;   // wait-connect timed out
+inline constexpr int kExitKernel = 10; // the kernel refused or failed
+inline constexpr int kExitUsage = 20;  // bad command line
+inline constexpr int kExitTimeout = 5; // wait-connect timed out
 
 // argv without the program name. "DEV VERB ..." and "VERB DEV ..." are
 // both accepted; DEV is /dev/nbN or N.
@@ -75,4 +75,4 @@ ParseOutcome Parse(const std::vector<std::string>& args);
 // "/dev/nb3" or "3" -> 3; nullopt for anything else.
 std::optional<unsigned> ParseDevice(const std::string& text);
 
-}  // namespace nbr::drbdsetup
+} // namespace nbr::drbdsetup

@@ -1,14 +1,13 @@
 // drbdsetup entry point: parse, send one request, print the answer.
-#include <sys/utsname.h>
-
-#include <chrono>
-#include <iostream>
-
 #include "drbdsetup/cli.h"
 #include "drbdsetup/netlink.h"
 #include "drbdsetup/request.h"
 #include "drbdsetup/status.h"
+
+#include <chrono>
+#include <iostream>
 #include <nbr/state.h>
+#include <sys/utsname.h>
 
 namespace nbr::drbdsetup {
 namespace {
@@ -43,7 +42,8 @@ int WaitConnect(Netlink& requests, const Invocation& inv, const Request& req) {
     std::optional<std::chrono::milliseconds> timeout;
     if (inv.timeout)
         timeout = std::chrono::seconds(*inv.timeout);
-    auto deadline = std::chrono::steady_clock::now() + timeout.value_or(std::chrono::milliseconds(0));
+    auto deadline =
+        std::chrono::steady_clock::now() + timeout.value_or(std::chrono::milliseconds(0));
     Status s;
     for (;;) {
         std::optional<std::chrono::milliseconds> left;
@@ -110,8 +110,8 @@ int Run(const std::vector<std::string>& args) {
     return kExitOk;
 }
 
-}  // namespace
-}  // namespace nbr::drbdsetup
+} // namespace
+} // namespace nbr::drbdsetup
 
 int main(int argc, char** argv) {
     return nbr::drbdsetup::Run(std::vector<std::string>(argv + 1, argv + argc));

@@ -1,21 +1,23 @@
 #include "drbdsetup/netlink.h"
 
+#include <cerrno>
+#include <cstring>
 #include <linux/netlink.h>
+#include <nbr/genl.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <poll.h>
 
-#include <cerrno>
-#include <cstring>
-
-#include <nbr/genl.h>
-
 namespace nbr::drbdsetup {
 
-void NlSockDeleter::operator()(nl_sock* s) const { nl_socket_free(s); }
-void NlMsgDeleter::operator()(nl_msg* m) const { nlmsg_free(m); }
+void NlSockDeleter::operator()(nl_sock* s) const {
+    nl_socket_free(s);
+}
+void NlMsgDeleter::operator()(nl_msg* m) const {
+    nlmsg_free(m);
+}
 
 namespace {
 
@@ -126,9 +128,11 @@ int OnError(sockaddr_nl*, nlmsgerr* err, void* arg) {
 }
 
 // libnl's own error codes are not errno values.
-std::string NlError(int err) { return nl_geterror(err); }
+std::string NlError(int err) {
+    return nl_geterror(err);
+}
 
-}  // namespace
+} // namespace
 
 Netlink::Netlink() : sock_(nl_socket_alloc()) {
     if (!sock_) {
@@ -205,16 +209,19 @@ bool Netlink::Subscribe() {
 
 namespace {
 // Events are unsolicited: they carry sequence number 0.
-int NoSeqCheck(nl_msg*, void*) { return NL_OK; }
+int NoSeqCheck(nl_msg*, void*) {
+    return NL_OK;
+}
 
 int OnEvent(nl_msg* msg, void* arg) {
     auto* out = static_cast<std::vector<Status>*>(arg);
     Status s;
-    if (genlmsghdr* g = genlmsg_hdr(nlmsg_hdr(msg)); g->cmd == NBR_ADM_EVENT && ParseMessage(msg, s))
+    if (genlmsghdr* g = genlmsg_hdr(nlmsg_hdr(msg));
+        g->cmd == NBR_ADM_EVENT && ParseMessage(msg, s))
         out->push_back(std::move(s));
     return NL_OK;
 }
-}  // namespace
+} // namespace
 
 bool Netlink::NextEvent(std::optional<std::chrono::milliseconds> timeout, Status& out) {
     auto deadline = timeout ? std::chrono::steady_clock::now() + *timeout
@@ -261,4 +268,4 @@ std::string DescribeError(const Reply& r) {
     return text;
 }
 
-}  // namespace nbr::drbdsetup
+} // namespace nbr::drbdsetup

@@ -2,15 +2,15 @@
 // message, one request with its reply or error, and the event stream.
 #pragma once
 
+#include "drbdsetup/request.h"
+#include "drbdsetup/status.h"
+
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "drbdsetup/request.h"
-#include "drbdsetup/status.h"
 
 struct nl_sock;
 struct nl_msg;
@@ -19,9 +19,9 @@ namespace nbr::drbdsetup {
 
 // The kernel's answer to one request.
 struct Reply {
-    int error = 0;             // negative errno, 0 on success
-    std::string message;       // extack text, if the kernel gave one
-    std::vector<Status> status;  // GET_STATUS replies
+    int error = 0;              // negative errno, 0 on success
+    std::string message;        // extack text, if the kernel gave one
+    std::vector<Status> status; // GET_STATUS replies
 };
 
 struct NlSockDeleter {
@@ -59,4 +59,4 @@ class Netlink {
 // "No such device (no device nb3 (create it with new-minor))" style text.
 std::string DescribeError(const Reply& r);
 
-}  // namespace nbr::drbdsetup
+} // namespace nbr::drbdsetup

@@ -1,21 +1,19 @@
 #include "drbdsetup/request.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "nbr_codec.h"
 
+#include <arpa/inet.h>
 #include <charconv>
 #include <cstring>
-
-#include "nbr_codec.h"
 #include <nbr/genl.h>
 #include <nbr/wire.h>
+#include <netinet/in.h>
 
 namespace nbr::drbdsetup {
 
 namespace {
 
-template <typename T>
-Attr Raw(uint16_t type, T v) {
+template <typename T> Attr Raw(uint16_t type, T v) {
     Attr a{type, std::vector<uint8_t>(sizeof v)};
     std::memcpy(a.data.data(), &v, sizeof v);
     return a;
@@ -79,8 +77,7 @@ std::optional<std::string> NetOption(const Option& o, Request& r) {
     }
     if (o.name == "shared-secret") {
         if (o.value.empty() || o.value.size() > NBR_SECRET_MAX)
-            return "shared-secret must be 1 to " + std::to_string(NBR_SECRET_MAX) +
-                   " characters";
+            return "shared-secret must be 1 to " + std::to_string(NBR_SECRET_MAX) + " characters";
         r.attrs.push_back({NBR_A_SHARED_SECRET, {o.value.begin(), o.value.end()}});
         return std::nullopt;
     }
@@ -121,12 +118,20 @@ std::optional<std::string> BuildNet(const Invocation& inv, const Host& host, Req
     return std::nullopt;
 }
 
-}  // namespace
+} // namespace
 
-Attr U8(uint16_t type, uint8_t v) { return Raw(type, v); }
-Attr U32(uint16_t type, uint32_t v) { return Raw(type, v); }
-Attr U64(uint16_t type, uint64_t v) { return Raw(type, v); }
-Attr Flag(uint16_t type) { return Attr{type, {}}; }
+Attr U8(uint16_t type, uint8_t v) {
+    return Raw(type, v);
+}
+Attr U32(uint16_t type, uint32_t v) {
+    return Raw(type, v);
+}
+Attr U64(uint16_t type, uint64_t v) {
+    return Raw(type, v);
+}
+Attr Flag(uint16_t type) {
+    return Attr{type, {}};
+}
 Attr Str(uint16_t type, const std::string& s) {
     Attr a{type, {s.begin(), s.end()}};
     a.data.push_back(0);
@@ -244,4 +249,4 @@ std::variant<Request, std::string> BuildRequest(const Invocation& inv, const Hos
     return r;
 }
 
-}  // namespace nbr::drbdsetup
+} // namespace nbr::drbdsetup

@@ -2,23 +2,23 @@
 // of attributes. No socket here: the exact bytes are unit-tested.
 #pragma once
 
+#include "drbdsetup/cli.h"
+
 #include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
 
-#include "drbdsetup/cli.h"
-
 namespace nbr::drbdsetup {
 
 struct Attr {
     uint16_t type = 0;
-    std::vector<uint8_t> data;  // payload as the kernel reads it (host order)
+    std::vector<uint8_t> data; // payload as the kernel reads it (host order)
     bool operator==(const Attr&) const = default;
 };
 
 struct Request {
-    uint8_t cmd = 0;          // enum nbr_genl_cmd
+    uint8_t cmd = 0; // enum nbr_genl_cmd
     std::vector<Attr> attrs;
     // Options that are valid drbd.conf settings but that this module does
     // not apply; main() prints one note each.
@@ -44,4 +44,4 @@ Attr U64(uint16_t type, uint64_t v);
 Attr Str(uint16_t type, const std::string& s);
 Attr Flag(uint16_t type);
 
-}  // namespace nbr::drbdsetup
+} // namespace nbr::drbdsetup

@@ -1,15 +1,21 @@
 #include "drbdsetup/status.h"
 
-#include <sstream>
-
 #include "nbr_state_rules.h"
+
 #include <nbr/genl.h>
+#include <sstream>
 
 namespace nbr::drbdsetup {
 
-std::string RoleName(int v) { return nbr_role_str(nbr_role(v)); }
-std::string ConnName(int v) { return nbr_conn_str(nbr_conn_state(v)); }
-std::string DiskName(int v) { return nbr_disk_str(nbr_disk_state(v)); }
+std::string RoleName(int v) {
+    return nbr_role_str(nbr_role(v));
+}
+std::string ConnName(int v) {
+    return nbr_conn_str(nbr_conn_state(v));
+}
+std::string DiskName(int v) {
+    return nbr_disk_str(nbr_disk_state(v));
+}
 
 std::string JsonEscape(const std::string& s) {
     std::string out;
@@ -64,12 +70,12 @@ std::string JsonBody(const Status& s) {
     return o.str();
 }
 
-}  // namespace
+} // namespace
 
 std::string FormatHuman(const Status& s) {
     std::ostringstream o;
-    o << s.resource << " nb" << s.minor << " " << StateWords(s) << " size:"
-      << s.size_sectors / 2 << "K\n   ";
+    o << s.resource << " nb" << s.minor << " " << StateWords(s) << " size:" << s.size_sectors / 2
+      << "K\n   ";
     for (const auto& [name, value] : s.stats)
         o << " " << name << ":" << value;
     o << "\n";
@@ -117,4 +123,4 @@ std::string FormatShow(const Status& s) {
     return o.str();
 }
 
-}  // namespace nbr::drbdsetup
+} // namespace nbr::drbdsetup

@@ -13,12 +13,12 @@ namespace nbr::drbdsetup {
 struct Status {
     unsigned minor = 0;
     std::string resource;
-    int role = 0, peer_role = 0, cstate = 0, disk = 0, peer_disk = 0;  // nbr/state.h
+    int role = 0, peer_role = 0, cstate = 0, disk = 0, peer_disk = 0; // nbr/state.h
     uint64_t size_sectors = 0;
     // Disk configuration, when attached.
     std::optional<std::string> backing;
-    uint64_t size_limit = 0;  // sectors, 0 = whole disk
-    int on_io_error = 0;      // enum nbr_on_io_error
+    uint64_t size_limit = 0; // sectors, 0 = whole disk
+    int on_io_error = 0;     // enum nbr_on_io_error
     // Counters by their /proc/drbd names (ns, nr, dw, dr, lo, pe, ua, ap, oos).
     std::vector<std::pair<std::string, uint64_t>> stats;
     // Events only.
@@ -41,4 +41,4 @@ std::string FormatEvent(const Status& s, bool json);
 
 std::string JsonEscape(const std::string& s);
 
-}  // namespace nbr::drbdsetup
+} // namespace nbr::drbdsetup

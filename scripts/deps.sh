@@ -6,7 +6,7 @@ set -eu
 packages="
 build-essential cmake pkg-config
 libnl-3-dev libnl-genl-3-dev libcli11-dev libgtest-dev googletest
-clang-14 libfuzzer-14-dev
+clang-14 libfuzzer-14-dev clang-format-14
 linux-headers-amd64 kmod
 qemu-system-x86 qemu-utils
 mmdebstrap e2fsprogs busybox-static cpio

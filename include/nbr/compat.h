@@ -20,7 +20,11 @@
 #endif
 /* In C++ static_assert is a keyword. */
 
+#if defined(__KERNEL__)
+#define NBR_PACKED __packed
+#else
 #define NBR_PACKED __attribute__((packed))
+#endif
 
 /* Size check placed right under each wire/disk declaration. */
 #define NBR_ASSERT_SIZE(type, size) \

@@ -30,33 +30,40 @@
 enum nbr_genl_cmd {
 	NBR_ADM_UNSPEC,
 	/* doit: one device (NBR_A_MINOR); dumpit: every device. Reply: the
-	 * status attributes (NBR_A_ROLE ... NBR_A_STATS). */
+	 * status attributes (NBR_A_ROLE ... NBR_A_STATS).
+	 */
 	NBR_ADM_GET_STATUS,
 	/* Create /dev/nb<minor>: NBR_A_MINOR, NBR_A_RESOURCE. */
 	NBR_ADM_NEW_MINOR,
 	/* Remove an unconfigured, closed device: NBR_A_MINOR. */
 	NBR_ADM_DEL_MINOR,
 	/* Attach a backing device ("disk"): NBR_A_MINOR, NBR_A_BACKING_DEV,
-	 * optional NBR_A_SIZE_LIMIT, NBR_A_ON_IO_ERROR. */
+	 * optional NBR_A_SIZE_LIMIT, NBR_A_ON_IO_ERROR.
+	 */
 	NBR_ADM_ATTACH,
 	/* Drop the backing device: NBR_A_MINOR, optional NBR_A_FORCE. */
 	NBR_ADM_DETACH,
 	/* Configure the network and start connecting ("net"/"connect"):
-	 * NBR_A_MINOR, addresses, names, protocol and the net options. */
+	 * NBR_A_MINOR, addresses, names, protocol and the net options.
+	 */
 	NBR_ADM_CONNECT,
 	/* Close the connection and go StandAlone: NBR_A_MINOR,
-	 * optional NBR_A_FORCE (do not wait for in-flight requests). */
+	 * optional NBR_A_FORCE (do not wait for in-flight requests).
+	 */
 	NBR_ADM_DISCONNECT,
 	/* Promote: NBR_A_MINOR, optional NBR_A_FORCE (declare the local
-	 * data UpToDate even if it is not: the "initial sync" case). */
+	 * data UpToDate even if it is not: the "initial sync" case).
+	 */
 	NBR_ADM_PRIMARY,
 	/* Demote; fails while the device is open: NBR_A_MINOR. */
 	NBR_ADM_SECONDARY,
 	/* Secondary, disconnect and detach in one: NBR_A_MINOR. The minor
-	 * stays for NBR_ADM_DEL_MINOR (drbdadm runs "down" then "del-minor"). */
+	 * stays for NBR_ADM_DEL_MINOR (drbdadm runs "down" then "del-minor").
+	 */
 	NBR_ADM_DOWN,
 	/* Multicast on NBR_GENL_MCGRP_EVENTS after every state change:
-	 * the status attributes plus NBR_A_EVENT_SEQ and NBR_A_REASON. */
+	 * the status attributes plus NBR_A_EVENT_SEQ and NBR_A_REASON.
+	 */
 	NBR_ADM_EVENT,
 	__NBR_ADM_MAX
 };
@@ -75,7 +82,8 @@ enum nbr_genl_attr {
 	/* u8: enum nbr_on_io_error */
 	NBR_A_ON_IO_ERROR,
 	/* binary: local address, struct sockaddr_in (16 bytes) or
-	 * struct sockaddr_in6 (28 bytes), port included */
+	 * struct sockaddr_in6 (28 bytes), port included
+	 */
 	NBR_A_MY_ADDR,
 	/* binary: peer address, same format as NBR_A_MY_ADDR */
 	NBR_A_PEER_ADDR,
@@ -88,7 +96,8 @@ enum nbr_genl_attr {
 	/* u8: enum nbr_auth_alg */
 	NBR_A_AUTH_ALG,
 	/* binary: shared secret, 1..NBR_SECRET_MAX bytes; write-only, never
-	 * in any reply or event */
+	 * in any reply or event
+	 */
 	NBR_A_SHARED_SECRET,
 	/* u8: enum nbr_integrity_alg */
 	NBR_A_INTEGRITY_ALG,
@@ -125,7 +134,8 @@ enum nbr_genl_attr {
 	/* u32: agreed protocol version while connected (replies) */
 	NBR_A_AGREED_PROTO,
 	/* padding for 64-bit attributes on architectures that align them;
-	 * carries nothing, readers skip it */
+	 * carries nothing, readers skip it
+	 */
 	NBR_A_PAD,
 	__NBR_A_MAX
 };

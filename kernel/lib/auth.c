@@ -41,7 +41,8 @@ enum nbr_auth_result nbr_auth_check_challenge(
 	if (local->sock && peer->sock != local->sock)
 		return NBR_AUTH_SOCK_MISMATCH;
 	/* Checked before the expected name: a reflection shows up as such
-	 * in the log even if the peer name is configured wrongly. */
+	 * in the log even if the peer name is configured wrongly.
+	 */
 	if (strcmp(peer->node_name, local->my_name) == 0)
 		return NBR_AUTH_PEER_HAS_MY_NAME;
 	if (strcmp(peer->node_name, local->peer_name) != 0)
@@ -70,7 +71,8 @@ int nbr_auth_msg_build(struct nbr_auth_msg *msg, const char *resource,
 	if (sock != NBR_SOCK_DATA && sock != NBR_SOCK_META)
 		return -EINVAL;
 	/* Every byte is defined: padding leaks nothing and both sides MAC
-	 * identical bytes. */
+	 * identical bytes.
+	 */
 	memset(msg, 0, sizeof(*msg));
 	memcpy(msg->label, NBR_AUTH_LABEL, sizeof(NBR_AUTH_LABEL));
 	copy_name(msg->resource, resource);

@@ -8,7 +8,6 @@
 #define SOCK_BIT(s)	((u8)(1u << (s)))
 #define DATA		SOCK_BIT(NBR_SOCK_DATA)
 #define META		SOCK_BIT(NBR_SOCK_META)
-#define FIXED(type)	sizeof(type), sizeof(type)
 
 /*
  * The one table of packet sizes and legality. Lengths are payload bytes.
@@ -17,33 +16,78 @@
  * read a number of bytes it chose, except a bounded data payload.
  */
 static const struct nbr_packet_info packets[NBR_P_COUNT] = {
-	[NBR_P_AUTH_CHALLENGE] = { "AUTH_CHALLENGE",
-		FIXED(struct nbr_p_auth_challenge), DATA | META,
-		NBR_PH_CHALLENGE },
-	[NBR_P_AUTH_RESPONSE] = { "AUTH_RESPONSE",
-		FIXED(struct nbr_p_auth_response), DATA | META,
-		NBR_PH_RESPONSE },
-	[NBR_P_PARAMS] = { "PARAMS", FIXED(struct nbr_p_params), DATA,
-		NBR_PH_HANDSHAKE },
-	[NBR_P_STATE] = { "STATE", FIXED(struct nbr_p_state), DATA,
-		NBR_PH_CONNECTED },
-	[NBR_P_DATA] = { "DATA", sizeof(struct nbr_p_data),
-		sizeof(struct nbr_p_data) + NBR_MAX_BIO_SIZE, DATA,
-		NBR_PH_CONNECTED },
-	[NBR_P_BARRIER] = { "BARRIER", FIXED(struct nbr_p_barrier), DATA,
-		NBR_PH_CONNECTED },
-	[NBR_P_RECV_ACK] = { "RECV_ACK", FIXED(struct nbr_p_block_ack), META,
-		NBR_PH_CONNECTED },
-	[NBR_P_WRITE_ACK] = { "WRITE_ACK", FIXED(struct nbr_p_block_ack),
-		META, NBR_PH_CONNECTED },
-	[NBR_P_NEG_ACK] = { "NEG_ACK", FIXED(struct nbr_p_block_ack), META,
-		NBR_PH_CONNECTED },
-	[NBR_P_BARRIER_ACK] = { "BARRIER_ACK",
-		FIXED(struct nbr_p_barrier_ack), META, NBR_PH_CONNECTED },
-	[NBR_P_PING] = { "PING", 0, 0, META,
-		NBR_PH_HANDSHAKE | NBR_PH_CONNECTED },
-	[NBR_P_PING_ACK] = { "PING_ACK", 0, 0, META,
-		NBR_PH_HANDSHAKE | NBR_PH_CONNECTED },
+	[NBR_P_AUTH_CHALLENGE] = {
+		.name = "AUTH_CHALLENGE", .socks = DATA | META,
+		.min_len = sizeof(struct nbr_p_auth_challenge),
+		.max_len = sizeof(struct nbr_p_auth_challenge),
+		.phases = NBR_PH_CHALLENGE,
+	},
+	[NBR_P_AUTH_RESPONSE] = {
+		.name = "AUTH_RESPONSE", .socks = DATA | META,
+		.min_len = sizeof(struct nbr_p_auth_response),
+		.max_len = sizeof(struct nbr_p_auth_response),
+		.phases = NBR_PH_RESPONSE,
+	},
+	[NBR_P_PARAMS] = {
+		.name = "PARAMS", .socks = DATA,
+		.min_len = sizeof(struct nbr_p_params),
+		.max_len = sizeof(struct nbr_p_params),
+		.phases = NBR_PH_HANDSHAKE,
+	},
+	[NBR_P_STATE] = {
+		.name = "STATE", .socks = DATA,
+		.min_len = sizeof(struct nbr_p_state),
+		.max_len = sizeof(struct nbr_p_state),
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_DATA] = {
+		.name = "DATA", .socks = DATA,
+		.min_len = sizeof(struct nbr_p_data),
+		.max_len = sizeof(struct nbr_p_data) + NBR_MAX_BIO_SIZE,
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_BARRIER] = {
+		.name = "BARRIER", .socks = DATA,
+		.min_len = sizeof(struct nbr_p_barrier),
+		.max_len = sizeof(struct nbr_p_barrier),
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_RECV_ACK] = {
+		.name = "RECV_ACK", .socks = META,
+		.min_len = sizeof(struct nbr_p_block_ack),
+		.max_len = sizeof(struct nbr_p_block_ack),
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_WRITE_ACK] = {
+		.name = "WRITE_ACK", .socks = META,
+		.min_len = sizeof(struct nbr_p_block_ack),
+		.max_len = sizeof(struct nbr_p_block_ack),
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_NEG_ACK] = {
+		.name = "NEG_ACK", .socks = META,
+		.min_len = sizeof(struct nbr_p_block_ack),
+		.max_len = sizeof(struct nbr_p_block_ack),
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_BARRIER_ACK] = {
+		.name = "BARRIER_ACK", .socks = META,
+		.min_len = sizeof(struct nbr_p_barrier_ack),
+		.max_len = sizeof(struct nbr_p_barrier_ack),
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_PING] = {
+		.name = "PING", .socks = META,
+		.min_len = 0,
+		.max_len = 0,
+		.phases = NBR_PH_HANDSHAKE | NBR_PH_CONNECTED,
+	},
+	[NBR_P_PING_ACK] = {
+		.name = "PING_ACK", .socks = META,
+		.min_len = 0,
+		.max_len = 0,
+		.phases = NBR_PH_HANDSHAKE | NBR_PH_CONNECTED,
+	},
 };
 
 const struct nbr_packet_info *nbr_packet_info(unsigned int cmd)
@@ -158,7 +202,8 @@ bool nbr_name_valid(const char *name)
 		return false;
 	for (i = 0; i < n; i++) {
 		/* No space, control character, '/' or 8-bit: logs stay
-		 * unambiguous and names are safe in file names. */
+		 * unambiguous and names are safe in file names.
+		 */
 		if (name[i] <= ' ' || name[i] > '~' || name[i] == '/')
 			return false;
 	}
@@ -174,7 +219,8 @@ static void put_name(u8 dst[NBR_NAME_LEN], const char *src)
 }
 
 /* A wire name must be valid, NUL-terminated and zero-padded: one byte
- * string has exactly one encoding, which the auth MAC relies on. */
+ * string has exactly one encoding, which the auth MAC relies on.
+ */
 static bool get_name(char dst[NBR_NAME_LEN], const u8 src[NBR_NAME_LEN])
 {
 	size_t i, n = strnlen((const char *)src, NBR_NAME_LEN);

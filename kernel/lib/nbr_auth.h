@@ -28,11 +28,12 @@ struct nbr_auth_local {
 	const char *my_name;
 	const char *peer_name;		/* configured peer node name */
 	const char *resource;
-	const u8 *my_nonce;		/* NBR_NONCE_LEN bytes, already sent
-					 * or about to be sent */
+	/* NBR_NONCE_LEN bytes, already sent or about to be sent */
+	const u8 *my_nonce;
 	enum nbr_auth_alg auth_alg;
 	/* The socket kind, or 0 on an accepted socket whose kind the
-	 * connector's challenge tells us. */
+	 * connector's challenge tells us.
+	 */
 	unsigned int sock;
 };
 

@@ -58,8 +58,7 @@ int nbr_proc_format_dev(char *buf, size_t size, unsigned int minor,
 
 	return checked(snprintf(buf, size,
 		"%2u: cs:%s ro:%s/%s ds:%s/%s %c %c%c%c%c%c%c\n"
-		"    ns:%llu nr:%llu dw:%llu dr:%llu al:%llu bm:%llu "
-		"lo:%u pe:%u ua:%u ap:%u ep:%u wo:%c oos:%llu\n",
+		"    ns:%llu nr:%llu dw:%llu dr:%llu al:%llu bm:%llu lo:%u pe:%u ua:%u ap:%u ep:%u wo:%c oos:%llu\n",
 		minor, nbr_conn_str(d->st.conn), nbr_role_str(d->st.role),
 		nbr_role_str(d->st.peer_role), nbr_disk_str(d->st.disk),
 		nbr_disk_str(d->st.peer_disk), proto,

@@ -184,7 +184,8 @@ static enum nbr_ss rule_disk_step(const struct nbr_state *o,
 }
 
 /* Resync copies UpToDate data onto an Inconsistent disk; verify compares
- * two UpToDate disks. */
+ * two UpToDate disks.
+ */
 static enum nbr_ss rule_sync_disks(const struct nbr_state *o,
 				   const struct nbr_state *n)
 {

@@ -45,8 +45,9 @@ TEST(Cli, DeviceFirstOrVerbFirst) {
 
 TEST(Cli, BadDevice) {
     EXPECT_NE(Err({"/dev/sda", "primary"}).find("got '/dev/sda'"), std::string::npos);
-    EXPECT_NE(Err({"primary", "/dev/sda"}).find("expected /dev/nbN or a minor number, got '/dev/sda'"),
-              std::string::npos);
+    EXPECT_NE(
+        Err({"primary", "/dev/sda"}).find("expected /dev/nbN or a minor number, got '/dev/sda'"),
+        std::string::npos);
     EXPECT_NE(Err({"primary", "/dev/nb"}).find("expected /dev/nbN"), std::string::npos);
     EXPECT_NE(Err({"primary", "-1"}).find("expected /dev/nbN"), std::string::npos);
 }
@@ -66,7 +67,7 @@ TEST(Cli, DiskInternalWithOptions) {
     EXPECT_FALSE(i.meta_index);
     ASSERT_EQ(i.options.size(), 3u);
     EXPECT_EQ(i.options[0], (Option{"on-io-error", "pass_on"}));
-    EXPECT_EQ(i.options[1], (Option{"size", "131072"}));  // sectors
+    EXPECT_EQ(i.options[1], (Option{"size", "131072"})); // sectors
     EXPECT_EQ(i.options[2], (Option{"resync-rate", "102400"}));
 }
 
@@ -87,9 +88,9 @@ TEST(Cli, DiskOptionErrors) {
     EXPECT_NE(Err({"/dev/nb0", "disk", "/dev/vdb", "internal", "--timeout=5"})
                   .find("unknown disk option '--timeout'"),
               std::string::npos);
-    EXPECT_NE(Err({"/dev/nb0", "disk", "/dev/vdb", "internal", "--al-extents=3"})
-                  .find("al-extents"),
-              std::string::npos);
+    EXPECT_NE(
+        Err({"/dev/nb0", "disk", "/dev/vdb", "internal", "--al-extents=3"}).find("al-extents"),
+        std::string::npos);
     EXPECT_NE(Err({"/dev/nb0", "disk", "/dev/vdb", "internal", "--size"}).find("needs a value"),
               std::string::npos);
 }
@@ -150,5 +151,5 @@ TEST(Cli, HelpPerCommand) {
     EXPECT_NE(dev.out.find("Backing block device"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace nbr::drbdsetup
+} // namespace
+} // namespace nbr::drbdsetup

@@ -1,14 +1,11 @@
 #include "drbdsetup/request.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <cstring>
-
 #include <gtest/gtest.h>
-
 #include <nbr/genl.h>
 #include <nbr/wire.h>
+#include <netinet/in.h>
 
 namespace nbr::drbdsetup {
 namespace {
@@ -47,8 +44,7 @@ TEST(Request, NewMinorBytes) {
 }
 
 TEST(Request, NewMinorRejectsBadResourceName) {
-    EXPECT_NE(BuildErr({"new-minor", "2", "--resource", "a/b"}).find("invalid"),
-              std::string::npos);
+    EXPECT_NE(BuildErr({"new-minor", "2", "--resource", "a/b"}).find("invalid"), std::string::npos);
 }
 
 TEST(Request, RolesAndForce) {
@@ -68,8 +64,8 @@ TEST(Request, DiskAppliesIoErrorAndSizeAndReportsTheRest) {
     Request r = Build({"/dev/nb0", "disk", "/dev/vdb", "internal", "--on-io-error=pass_on",
                        "--size=1M", "--resync-rate=100M"});
     EXPECT_EQ(r.cmd, NBR_ADM_ATTACH);
-    EXPECT_EQ(*Find(r, NBR_A_BACKING_DEV), (Attr{NBR_A_BACKING_DEV,
-                                                 {'/', 'd', 'e', 'v', '/', 'v', 'd', 'b', 0}}));
+    EXPECT_EQ(*Find(r, NBR_A_BACKING_DEV),
+              (Attr{NBR_A_BACKING_DEV, {'/', 'd', 'e', 'v', '/', 'v', 'd', 'b', 0}}));
     EXPECT_EQ(*Find(r, NBR_A_ON_IO_ERROR), U8(NBR_A_ON_IO_ERROR, NBR_IOERR_PASS_ON));
     EXPECT_EQ(*Find(r, NBR_A_SIZE_LIMIT), U64(NBR_A_SIZE_LIMIT, 2048));
     EXPECT_EQ(r.ignored, std::vector<std::string>{"resync-rate"});
@@ -79,10 +75,10 @@ TEST(Request, DiskRefusesWhatTheModuleCannotDo) {
     EXPECT_NE(BuildErr({"/dev/nb0", "disk", "/dev/vdb", "/dev/vdc", "0"})
                   .find("external metadata (/dev/vdc) is not supported yet"),
               std::string::npos);
-    EXPECT_NE(BuildErr({"/dev/nb0", "disk", "/dev/vdb", "internal",
-                        "--on-io-error=call-local-io-error"})
-                  .find("not supported"),
-              std::string::npos);
+    EXPECT_NE(
+        BuildErr({"/dev/nb0", "disk", "/dev/vdb", "internal", "--on-io-error=call-local-io-error"})
+            .find("not supported"),
+        std::string::npos);
 }
 
 TEST(Request, NetAddressesAndOptions) {
@@ -137,5 +133,5 @@ TEST(Request, NetRefusesBadAddressesAndHalfAuth) {
               std::string::npos);
 }
 
-}  // namespace
-}  // namespace nbr::drbdsetup
+} // namespace
+} // namespace nbr::drbdsetup

@@ -1,9 +1,8 @@
+#include "conf/parser.h"
+#include "conf/resolve.h"
 #include "drbdsetup/status.h"
 
 #include <gtest/gtest.h>
-
-#include "conf/parser.h"
-#include "conf/resolve.h"
 #include <nbr/genl.h>
 #include <nbr/state.h>
 
@@ -87,5 +86,5 @@ TEST(Status, ShowParsesBackDiskless) {
     EXPECT_FALSE(r->disk);
 }
 
-}  // namespace
-}  // namespace nbr::drbdsetup
+} // namespace
+} // namespace nbr::drbdsetup

@@ -4,9 +4,8 @@
 #include "sha256.h"
 #include "test_util.h"
 
-#include <gtest/gtest.h>
-
 #include <cstring>
+#include <gtest/gtest.h>
 #include <string>
 
 using nbrtest::Bytes;
@@ -18,7 +17,9 @@ using nbrtest::NameHex;
 
 namespace {
 
-Bytes Str(std::string_view s) { return Bytes(s.begin(), s.end()); }
+Bytes Str(std::string_view s) {
+    return Bytes(s.begin(), s.end());
+}
 
 Bytes AsBytes(const struct nbr_auth_msg& m) {
     auto p = reinterpret_cast<const std::uint8_t*>(&m);
@@ -50,14 +51,13 @@ struct Node {
     // My answer to the peer's challenge: I am the prover.
     Digest Respond(const struct nbr_auth_challenge& peer_c) const {
         struct nbr_auth_msg m;
-        EXPECT_EQ(nbr_auth_msg_build(&m, resource.c_str(), peer_c.sock, name.c_str(),
-                                     nonce.data(), peer_c.node_name, peer_c.nonce),
+        EXPECT_EQ(nbr_auth_msg_build(&m, resource.c_str(), peer_c.sock, name.c_str(), nonce.data(),
+                                     peer_c.node_name, peer_c.nonce),
                   0);
         return HmacSha256(secret, AsBytes(m));
     }
     // Check the peer's answer: the peer is the prover.
-    enum nbr_auth_result Verify(const struct nbr_auth_challenge& peer_c,
-                                const Digest& mac) const {
+    enum nbr_auth_result Verify(const struct nbr_auth_challenge& peer_c, const Digest& mac) const {
         struct nbr_auth_msg m;
         EXPECT_EQ(nbr_auth_msg_build(&m, resource.c_str(), peer_c.sock, peer_c.node_name,
                                      peer_c.nonce, name.c_str(), nonce.data()),
@@ -66,13 +66,17 @@ struct Node {
         return nbr_auth_check_mac(want.data(), mac.data());
     }
     struct nbr_auth_local Local(unsigned sock) const {
-        return {name.c_str(), peer.c_str(), resource.c_str(), nonce.data(),
-                NBR_AUTH_HMAC_SHA256, sock};
+        return {name.c_str(), peer.c_str(),         resource.c_str(),
+                nonce.data(), NBR_AUTH_HMAC_SHA256, sock};
     }
 };
 
-Node Alice() { return {"alice", "bob", "r0", Nonce(0x80), Str("correct horse battery staple")}; }
-Node Bob() { return {"bob", "alice", "r0", Nonce(0x40), Str("correct horse battery staple")}; }
+Node Alice() {
+    return {"alice", "bob", "r0", Nonce(0x80), Str("correct horse battery staple")};
+}
+Node Bob() {
+    return {"bob", "alice", "r0", Nonce(0x40), Str("correct horse battery staple")};
+}
 
 std::string Hexs(const Digest& d) {
     static const char* digits = "0123456789abcdef";
@@ -106,17 +110,16 @@ TEST(AuthMsg, HasTheDocumentedBytes) {
     auto p = Nonce(0x40), v = Nonce(0x80);
     struct nbr_auth_msg m;
     ASSERT_EQ(nbr_auth_msg_build(&m, "r0", NBR_SOCK_META, "bob", p.data(), "alice", v.data()), 0);
-    EXPECT_EQ(AsBytes(m), Hex("6e62722d617574682d763120686d61632d73686132353600" + NameHex("r0") +
-                              "0002 0000" + NameHex("bob") + CountHex(0x40, 32) +
-                              NameHex("alice") + CountHex(0x80, 32)));
+    EXPECT_EQ(AsBytes(m),
+              Hex("6e62722d617574682d763120686d61632d73686132353600" + NameHex("r0") + "0002 0000" +
+                  NameHex("bob") + CountHex(0x40, 32) + NameHex("alice") + CountHex(0x80, 32)));
 }
 
 TEST(AuthMsg, RejectsInvalidNamesAndSocketKinds) {
     auto n = Nonce(1);
     struct nbr_auth_msg m;
     EXPECT_EQ(nbr_auth_msg_build(&m, "", NBR_SOCK_DATA, "a", n.data(), "b", n.data()), -EINVAL);
-    EXPECT_EQ(nbr_auth_msg_build(&m, "r0", NBR_SOCK_DATA, "a b", n.data(), "b", n.data()),
-              -EINVAL);
+    EXPECT_EQ(nbr_auth_msg_build(&m, "r0", NBR_SOCK_DATA, "a b", n.data(), "b", n.data()), -EINVAL);
     EXPECT_EQ(nbr_auth_msg_build(&m, "r0", NBR_SOCK_DATA, "a", n.data(),
                                  std::string(64, 'v').c_str(), n.data()),
               -EINVAL);
@@ -126,9 +129,9 @@ TEST(AuthMsg, RejectsInvalidNamesAndSocketKinds) {
 TEST(MutualAuth, SucceedsWithTheSameSecret) {
     Node a = Alice(), b = Bob();
     auto ca = a.Challenge(NBR_SOCK_DATA), cb = b.Challenge(NBR_SOCK_DATA);
-    struct nbr_auth_local lb = b.Local(NBR_SOCK_DATA);  // bob connected
+    struct nbr_auth_local lb = b.Local(NBR_SOCK_DATA); // bob connected
     EXPECT_EQ(nbr_auth_check_challenge(&lb, &ca), NBR_AUTH_OK);
-    struct nbr_auth_local la = a.Local(0);  // alice accepted the socket
+    struct nbr_auth_local la = a.Local(0); // alice accepted the socket
     EXPECT_EQ(nbr_auth_check_challenge(&la, &cb), NBR_AUTH_OK);
     EXPECT_EQ(b.Verify(ca, a.Respond(cb)), NBR_AUTH_OK);
     EXPECT_EQ(a.Verify(cb, b.Respond(ca)), NBR_AUTH_OK);
@@ -164,10 +167,10 @@ TEST(MutualAuth, AResponseIsBoundToTheSocketKindAndBothNonces) {
     auto ca_meta = a.Challenge(NBR_SOCK_META);
     EXPECT_EQ(b.Verify(ca_meta, good), NBR_AUTH_BAD_MAC);
     Node b2 = b;
-    b2.nonce = Nonce(0x41);  // a later connection with a fresh nonce
+    b2.nonce = Nonce(0x41); // a later connection with a fresh nonce
     EXPECT_EQ(b2.Verify(ca, good), NBR_AUTH_BAD_MAC);
     auto ca2 = ca;
-    ca2.nonce[0] ^= 1;  // replayed answer to another challenge of alice
+    ca2.nonce[0] ^= 1; // replayed answer to another challenge of alice
     EXPECT_EQ(b.Verify(ca2, good), NBR_AUTH_BAD_MAC);
     EXPECT_EQ(b.Verify(ca, good), NBR_AUTH_OK);
 }

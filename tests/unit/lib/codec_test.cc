@@ -3,11 +3,10 @@
 #include "nbr_codec.h"
 #include "test_util.h"
 
-#include <gtest/gtest.h>
-
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <gtest/gtest.h>
 #include <string>
 
 using nbrtest::Bytes;
@@ -28,7 +27,9 @@ template <typename F> Bytes Encode(F f) {
     return buf;
 }
 
-Bytes Header(const std::string& cmd_len) { return Hex("4e425231" + cmd_len); }
+Bytes Header(const std::string& cmd_len) {
+    return Hex("4e425231" + cmd_len);
+}
 
 struct Decoded {
     int rc;
@@ -62,8 +63,8 @@ struct nbr_auth_challenge Challenge() {
     return c;
 }
 
-const std::string kChallengePayload = CountHex(0, 32) + NameHex("alice") + NameHex("r0") +
-                                      "0001 0001 00000000";
+const std::string kChallengePayload =
+    CountHex(0, 32) + NameHex("alice") + NameHex("r0") + "0001 0001 00000000";
 
 struct nbr_params Params() {
     struct nbr_params p {};
@@ -146,7 +147,9 @@ TEST(Encode, ParamsBytes) {
 }
 
 TEST(Encode, StateBytes) {
-    struct nbr_state_msg s {NBR_R_PRIMARY, NBR_D_UPTODATE, NBR_C_CONNECTED};
+    struct nbr_state_msg s {
+        NBR_R_PRIMARY, NBR_D_UPTODATE, NBR_C_CONNECTED
+    };
     EXPECT_EQ(Encode([&](void* b, size_t n) { return nbr_encode_state(b, n, &s); }),
               Hex("4e425231 0004 0000 00000008 00000000 0001 0008 000a 0000"));
 }
@@ -166,17 +169,22 @@ TEST(Encode, DataHeaderCountsTheDataBytesInTheLength) {
 }
 
 TEST(Encode, WriteAckBytes) {
-    struct nbr_block_ack a {0x0102030405060708ull, 0x1122334455667788ull, 4096, 7};
-    EXPECT_EQ(Encode([&](void* b, size_t n) {
-                  return nbr_encode_block_ack(b, n, NBR_P_WRITE_ACK, &a);
-              }),
-              Hex("4e425231 0008 0000 00000018 00000000"
-                  "0102030405060708 1122334455667788 00001000 00000007"));
+    struct nbr_block_ack a {
+        0x0102030405060708ull, 0x1122334455667788ull, 4096, 7
+    };
+    EXPECT_EQ(
+        Encode([&](void* b, size_t n) { return nbr_encode_block_ack(b, n, NBR_P_WRITE_ACK, &a); }),
+        Hex("4e425231 0008 0000 00000018 00000000"
+            "0102030405060708 1122334455667788 00001000 00000007"));
 }
 
 TEST(Encode, BarrierAndBarrierAckBytes) {
-    struct nbr_barrier b {0x01020304};
-    struct nbr_barrier_ack ba {0x01020304, 17};
+    struct nbr_barrier b {
+        0x01020304
+    };
+    struct nbr_barrier_ack ba {
+        0x01020304, 17
+    };
     EXPECT_EQ(Encode([&](void* p, size_t n) { return nbr_encode_barrier(p, n, &b); }),
               Hex("4e425231 0006 0000 00000008 00000000 01020304 00000000"));
     EXPECT_EQ(Encode([&](void* p, size_t n) { return nbr_encode_barrier_ack(p, n, &ba); }),
@@ -185,7 +193,9 @@ TEST(Encode, BarrierAndBarrierAckBytes) {
 
 TEST(Encode, RefusesABufferTooSmall) {
     Bytes buf(kHdr + 7);
-    struct nbr_barrier b {1};
+    struct nbr_barrier b {
+        1
+    };
     EXPECT_EQ(nbr_encode_barrier(buf.data(), buf.size(), &b), -ENOSPC);
     EXPECT_EQ(nbr_encode_ping(buf.data(), kHdr - 1, NBR_P_PING), -ENOSPC);
 }
@@ -278,8 +288,7 @@ TEST(DecodeHeader, RejectsDataPayloadAboveMaxBio) {
 
 TEST(DecodeHeader, RejectsHugeLengthBeforeAnythingIsAllocated) {
     for (unsigned cmd = 1; cmd < NBR_P_COUNT; cmd++)
-        EXPECT_EQ(DecodeHeader(RawHeader(cmd, UINT32_MAX)).reason,
-                  "payload too long for command")
+        EXPECT_EQ(DecodeHeader(RawHeader(cmd, UINT32_MAX)).reason, "payload too long for command")
             << cmd;
 }
 
@@ -353,9 +362,9 @@ TEST(PacketAllowed, AcceptsPingsOnTheMetaSocketDuringTheHandshake) {
 }
 
 TEST(PacketAllowed, RejectsUnknownSocketAndCommand) {
-    EXPECT_EQ(nbr_packet_allowed(NBR_P_PING, static_cast<enum nbr_sock>(3), NBR_PH_CONNECTED,
-                                 nullptr),
-              -EINVAL);
+    EXPECT_EQ(
+        nbr_packet_allowed(NBR_P_PING, static_cast<enum nbr_sock>(3), NBR_PH_CONNECTED, nullptr),
+        -EINVAL);
     EXPECT_EQ(Allowed(0, NBR_SOCK_DATA, NBR_PH_CONNECTED), "unknown command");
 }
 
@@ -401,8 +410,7 @@ TEST(DecodeChallenge, RejectsWrongSize) {
 
 TEST(DecodeChallenge, RejectsNameWithoutTerminator) {
     struct nbr_auth_challenge c {};
-    EXPECT_EQ(DecodeChallenge(ChallengeWith(32, Bytes(64, 'a')), &c),
-              "bad node name in challenge");
+    EXPECT_EQ(DecodeChallenge(ChallengeWith(32, Bytes(64, 'a')), &c), "bad node name in challenge");
 }
 
 TEST(DecodeChallenge, RejectsBytesAfterTheNameTerminator) {
@@ -413,16 +421,13 @@ TEST(DecodeChallenge, RejectsBytesAfterTheNameTerminator) {
 
 TEST(DecodeChallenge, RejectsEmptyName) {
     struct nbr_auth_challenge c {};
-    EXPECT_EQ(DecodeChallenge(ChallengeWith(32, Bytes(5, 0)), &c),
-              "bad node name in challenge");
+    EXPECT_EQ(DecodeChallenge(ChallengeWith(32, Bytes(5, 0)), &c), "bad node name in challenge");
 }
 
 TEST(DecodeChallenge, RejectsControlCharactersAndSlashInNames) {
     struct nbr_auth_challenge c {};
-    EXPECT_EQ(DecodeChallenge(ChallengeWith(32, {'a', '\n'}), &c),
-              "bad node name in challenge");
-    EXPECT_EQ(DecodeChallenge(ChallengeWith(96, {'r', '/'}), &c),
-              "bad resource name in challenge");
+    EXPECT_EQ(DecodeChallenge(ChallengeWith(32, {'a', '\n'}), &c), "bad node name in challenge");
+    EXPECT_EQ(DecodeChallenge(ChallengeWith(96, {'r', '/'}), &c), "bad resource name in challenge");
     EXPECT_EQ(DecodeChallenge(ChallengeWith(96, {0xc3, 0xa9}), &c),
               "bad resource name in challenge");
 }
@@ -498,8 +503,7 @@ TEST(DecodeState, DecodesHandWrittenBytesAndRejectsBadFields) {
     EXPECT_EQ(s.disk, NBR_D_INCONSISTENT);
     EXPECT_EQ(s.conn, NBR_C_SYNCTARGET);
     EXPECT_EQ(DecodeWith(Hex("0003 0004 0011 0000"), nbr_decode_state, &s), "unknown role");
-    EXPECT_EQ(DecodeWith(Hex("0002 0009 0011 0000"), nbr_decode_state, &s),
-              "unknown disk state");
+    EXPECT_EQ(DecodeWith(Hex("0002 0009 0011 0000"), nbr_decode_state, &s), "unknown disk state");
     EXPECT_EQ(DecodeWith(Hex("0002 0004 0016 0000"), nbr_decode_state, &s),
               "unknown connection state");
     EXPECT_EQ(DecodeWith(Hex("0002 0004 0011 0100"), nbr_decode_state, &s),
@@ -510,8 +514,7 @@ TEST(DecodeState, DecodesHandWrittenBytesAndRejectsBadFields) {
 // ------------------------------------------------------------------ data
 
 namespace {
-const std::string kDataFixed =
-    "0000000000000008 00000000deadbeef 00000001 00000002 %08x %08x";
+const std::string kDataFixed = "0000000000000008 00000000deadbeef 00000001 00000002 %08x %08x";
 
 std::string DecodeData(std::uint32_t flags, std::uint32_t crc, std::uint32_t payload_len,
                        struct nbr_data* d) {
@@ -526,9 +529,9 @@ std::string DecodeData(std::uint32_t flags, std::uint32_t crc, std::uint32_t pay
 
 TEST(DecodeData, DecodesHandWrittenBytes) {
     struct nbr_data d {};
-    ASSERT_EQ(DecodeData(NBR_DP_FLUSH | NBR_DP_CRC32C | NBR_DP_SEND_RECV_ACK, 0xcafef00d,
-                         32 + 8192, &d),
-              "ok");
+    ASSERT_EQ(
+        DecodeData(NBR_DP_FLUSH | NBR_DP_CRC32C | NBR_DP_SEND_RECV_ACK, 0xcafef00d, 32 + 8192, &d),
+        "ok");
     EXPECT_EQ(d.sector, 8u);
     EXPECT_EQ(d.block_id, 0xdeadbeefu);
     EXPECT_EQ(d.seq, 1u);

@@ -2,7 +2,6 @@
 #include "nbr_handshake.h"
 
 #include <gtest/gtest.h>
-
 #include <set>
 #include <string>
 
@@ -31,7 +30,8 @@ enum nbr_hs_result Decide(const struct nbr_params& a, const struct nbr_params& b
 // Both nodes run the decision with the roles of local and peer swapped;
 // they must reach the same verdict and the same agreement.
 void ExpectSymmetric(const struct nbr_params& a, const struct nbr_params& b) {
-    struct nbr_agreed x {}, y {};
+    struct nbr_agreed x {
+    }, y{};
     enum nbr_hs_result rx = Decide(a, b, &x), ry = Decide(b, a, &y);
     EXPECT_EQ(rx == NBR_HS_OK, ry == NBR_HS_OK);
     if (rx == NBR_HS_OK && ry == NBR_HS_OK) {
@@ -101,7 +101,7 @@ TEST(Handshake, FeatureSetIsTheIntersectionOfKnownBits) {
     b.features = NBR_FEAT_FLUSH_FUA | (1ull << 40) | (1ull << 41);
     struct nbr_agreed out {};
     ASSERT_EQ(Decide(a, b, &out), NBR_HS_OK);
-    EXPECT_EQ(out.features, NBR_FEAT_FLUSH_FUA);  // bit 40 is unknown to us
+    EXPECT_EQ(out.features, NBR_FEAT_FLUSH_FUA); // bit 40 is unknown to us
     b.features = 0;
     ASSERT_EQ(Decide(a, b, &out), NBR_HS_OK);
     EXPECT_EQ(out.features, 0u);

@@ -2,7 +2,6 @@
 #include "nbr_proc_fmt.h"
 
 #include <gtest/gtest.h>
-
 #include <string>
 
 namespace {

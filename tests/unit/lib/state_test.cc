@@ -2,7 +2,6 @@
 #include "nbr_state_rules.h"
 
 #include <gtest/gtest.h>
-
 #include <set>
 #include <string>
 
@@ -15,8 +14,8 @@ struct nbr_state S(enum nbr_role role, enum nbr_conn_state conn, enum nbr_disk_s
 }
 
 // Connected Secondary/Secondary, both UpToDate.
-struct nbr_state Connected(enum nbr_role role = NBR_R_SECONDARY,
-                           enum nbr_role peer = NBR_R_SECONDARY) {
+struct nbr_state
+Connected(enum nbr_role role = NBR_R_SECONDARY, enum nbr_role peer = NBR_R_SECONDARY) {
     return S(role, NBR_C_CONNECTED, NBR_D_UPTODATE, peer, NBR_D_UPTODATE);
 }
 
@@ -33,7 +32,7 @@ TEST(StateNames, MatchDrbd84) {
     EXPECT_STREQ(nbr_role_str(NBR_R_UNKNOWN), "Unknown");
     EXPECT_STREQ(nbr_role_str(NBR_R_PRIMARY), "Primary");
     EXPECT_STREQ(nbr_role_str(NBR_R_SECONDARY), "Secondary");
-    const char* conns[] = {"StandAlone",    "Disconnecting", "Unconnected",   "Timeout",
+    const char* conns[] = {"StandAlone",    "Disconnecting",  "Unconnected",   "Timeout",
                            "BrokenPipe",    "NetworkFailure", "ProtocolError", "TearDown",
                            "WFConnection",  "WFReportParams", "Connected",     "StartingSyncS",
                            "StartingSyncT", "WFBitMapS",      "WFBitMapT",     "WFSyncUUID",
@@ -42,8 +41,8 @@ TEST(StateNames, MatchDrbd84) {
     static_assert(sizeof conns / sizeof conns[0] == NBR_C_COUNT);
     for (int c = 0; c < NBR_C_COUNT; c++)
         EXPECT_STREQ(nbr_conn_str(static_cast<enum nbr_conn_state>(c)), conns[c]);
-    const char* disks[] = {"Diskless",     "Attaching", "Failed",     "Negotiating", "Inconsistent",
-                           "Outdated",     "DUnknown",  "Consistent", "UpToDate"};
+    const char* disks[] = {"Diskless", "Attaching", "Failed",     "Negotiating", "Inconsistent",
+                           "Outdated", "DUnknown",  "Consistent", "UpToDate"};
     static_assert(sizeof disks / sizeof disks[0] == NBR_D_COUNT);
     for (int d = 0; d < NBR_D_COUNT; d++)
         EXPECT_STREQ(nbr_disk_str(static_cast<enum nbr_disk_state>(d)), disks[d]);
@@ -90,9 +89,9 @@ TEST(StateRules, TheNormalLifeCycleIsAllowed) {
 }
 
 TEST(StateRules, RejectsPromotionWhileThePeerIsPrimary) {
-    EXPECT_EQ(Check(Connected(NBR_R_SECONDARY, NBR_R_PRIMARY),
-                    Connected(NBR_R_PRIMARY, NBR_R_PRIMARY)),
-              NBR_SS_TWO_PRIMARIES);
+    EXPECT_EQ(
+        Check(Connected(NBR_R_SECONDARY, NBR_R_PRIMARY), Connected(NBR_R_PRIMARY, NBR_R_PRIMARY)),
+        NBR_SS_TWO_PRIMARIES);
 }
 
 TEST(StateRules, RejectsAPeerPromotionWhileWeArePrimary) {
@@ -124,8 +123,7 @@ TEST(StateRules, RejectsPromotionWithOutdatedDataWithItsOwnReason) {
 }
 
 TEST(StateRules, AllowsADisklessPrimaryWithAnUpToDatePeer) {
-    auto o = S(NBR_R_SECONDARY, NBR_C_CONNECTED, NBR_D_DISKLESS, NBR_R_SECONDARY,
-               NBR_D_UPTODATE);
+    auto o = S(NBR_R_SECONDARY, NBR_C_CONNECTED, NBR_D_DISKLESS, NBR_R_SECONDARY, NBR_D_UPTODATE);
     auto n = o;
     n.role = NBR_R_PRIMARY;
     EXPECT_EQ(Check(o, n), NBR_SS_SUCCESS);
@@ -209,23 +207,22 @@ TEST(StateRules, AFailedDiskMustGoDisklessFirst) {
 
 TEST(StateRules, RejectsSyncStatesThatDoNotFitTheDisks) {
     auto o = Connected();
-    auto n = S(NBR_R_SECONDARY, NBR_C_SYNCSOURCE, NBR_D_INCONSISTENT, NBR_R_SECONDARY,
-               NBR_D_UPTODATE);
+    auto n =
+        S(NBR_R_SECONDARY, NBR_C_SYNCSOURCE, NBR_D_INCONSISTENT, NBR_R_SECONDARY, NBR_D_UPTODATE);
     EXPECT_EQ(Check(o, n), NBR_SS_SYNC_DISK_STATES);
     n = S(NBR_R_SECONDARY, NBR_C_SYNCTARGET, NBR_D_UPTODATE, NBR_R_SECONDARY, NBR_D_UPTODATE);
     EXPECT_EQ(Check(o, n), NBR_SS_SYNC_DISK_STATES);
-    n = S(NBR_R_SECONDARY, NBR_C_VERIFYS, NBR_D_UPTODATE, NBR_R_SECONDARY,
-          NBR_D_INCONSISTENT);
+    n = S(NBR_R_SECONDARY, NBR_C_VERIFYS, NBR_D_UPTODATE, NBR_R_SECONDARY, NBR_D_INCONSISTENT);
     EXPECT_EQ(Check(o, n), NBR_SS_SYNC_DISK_STATES);
 }
 
 TEST(StateRules, AcceptsSyncStatesThatFitTheDisks) {
     auto o = Connected();
-    auto n = S(NBR_R_SECONDARY, NBR_C_SYNCSOURCE, NBR_D_UPTODATE, NBR_R_SECONDARY,
-               NBR_D_INCONSISTENT);
+    auto n =
+        S(NBR_R_SECONDARY, NBR_C_SYNCSOURCE, NBR_D_UPTODATE, NBR_R_SECONDARY, NBR_D_INCONSISTENT);
     EXPECT_EQ(Check(o, n), NBR_SS_SUCCESS);
-    auto t = S(NBR_R_SECONDARY, NBR_C_PAUSEDSYNCT, NBR_D_INCONSISTENT, NBR_R_PRIMARY,
-               NBR_D_UPTODATE);
+    auto t =
+        S(NBR_R_SECONDARY, NBR_C_PAUSEDSYNCT, NBR_D_INCONSISTENT, NBR_R_PRIMARY, NBR_D_UPTODATE);
     o.disk = NBR_D_INCONSISTENT;
     EXPECT_EQ(Check(o, t), NBR_SS_SUCCESS);
 }
@@ -250,9 +247,9 @@ TEST(StateRules, EveryConnectionStateCanReachStandAlone) {
     // "drbdsetup down" must always be possible.
     for (int c = 0; c < NBR_C_COUNT; c++) {
         auto cs = static_cast<enum nbr_conn_state>(c);
-        auto o = c >= NBR_C_CONNECTED ? S(NBR_R_SECONDARY, cs, NBR_D_UPTODATE, NBR_R_SECONDARY,
-                                          NBR_D_UPTODATE)
-                                      : S(NBR_R_SECONDARY, cs, NBR_D_UPTODATE);
+        auto o = c >= NBR_C_CONNECTED
+                     ? S(NBR_R_SECONDARY, cs, NBR_D_UPTODATE, NBR_R_SECONDARY, NBR_D_UPTODATE)
+                     : S(NBR_R_SECONDARY, cs, NBR_D_UPTODATE);
         auto n = S(NBR_R_SECONDARY, NBR_C_STANDALONE, NBR_D_UPTODATE);
         EXPECT_EQ(Check(o, n), NBR_SS_SUCCESS) << nbr_conn_str(cs);
     }

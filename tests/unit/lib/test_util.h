@@ -21,8 +21,8 @@ inline Bytes Hex(std::string_view text) {
         if (std::isspace(static_cast<unsigned char>(c)))
             continue;
         int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-                : (c >= 'a' && c <= 'f')                     ? c - 'a' + 10
-                                                             : -1;
+                : (c >= 'a' && c <= 'f')                    ? c - 'a' + 10
+                                                            : -1;
         if (v < 0)
             throw std::invalid_argument("bad hex digit");
         if (hi < 0) {
