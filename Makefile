@@ -52,10 +52,12 @@ demo: deps all image
 bench: deps all image
 	tests/bench/replication_speed.py --build $(BUILD)
 
+# DESTDIR stages the installation (packaging, or a look before installing);
+# depmod then runs on the target, not here.
 install: all
-	cmake --install $(BUILD)
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD)/kmod modules_install
-	depmod -a $(KABI)
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD)/kmod INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	$(if $(DESTDIR),,depmod -a $(KABI))
 
 # Keeps the guest image cache (build/vm-cache), which takes minutes to make.
 clean:
