@@ -74,6 +74,8 @@ enum nbr_sync {
 #define NBR_FIX_PEER_FINISH	(1u << 1)
 #define NBR_FIX_SELF_BM_UNDO	(1u << 2)	/* bitmap := history[0] */
 #define NBR_FIX_PEER_BM_UNDO	(1u << 3)
+#define NBR_FIX_SELF_BM_UNDO2	(1u << 4)	/* bitmap := history[1] */
+#define NBR_FIX_PEER_BM_UNDO2	(1u << 5)
 
 struct nbr_sync_result {
 	enum nbr_sync decision;

@@ -52,6 +52,29 @@ static u32 finish_fixes(const struct nbr_gi *s, const struct nbr_gi *p)
 	return 0;
 }
 
+/*
+ * Rules 90-93 (the same bitmap UUID) and 100-103 (a common generation in
+ * the history): both went on from one generation. Each bitmap records all
+ * of its node's changes since every generation of its lineage (bits are
+ * cleared only for blocks the peer holds), and every write - also one in
+ * flight at a crash, via the activity log - sets bits durably. So only a
+ * side with set bits changed anything: split brain when both did.
+ */
+static struct nbr_sync_result common_base(const struct nbr_sync_side *s,
+					  const struct nbr_sync_side *p,
+					  enum nbr_sync split, int rule)
+{
+	if (s->dirty_bits && p->dirty_bits)
+		return res(split, rule, 0);
+	if (p->dirty_bits)
+		return res(NBR_SYNC_TARGET, rule + 1, 0);
+	if (s->dirty_bits)
+		return res(NBR_SYNC_SOURCE, rule + 2, 0);
+	/* Neither wrote: an empty resync makes the identifiers agree. */
+	return res(s->resolve_conflicts ? NBR_SYNC_TARGET : NBR_SYNC_SOURCE,
+		   rule + 3, 0);
+}
+
 static bool in_lineage(u64 uuid, const struct nbr_gi *g)
 {
 	return uuid && (uuid == g->bitmap || uuid == g->history[0] ||
@@ -76,18 +99,19 @@ static struct nbr_sync_result by_uuids(const struct nbr_sync_side *self,
 	if (s->current == p->history[0])
 		return res(NBR_SYNC_TARGET, 51, NBR_FIX_PEER_BM_UNDO);
 	if (s->current == p->history[1])
-		return res(NBR_SYNC_TARGET_FULL, 60, 0);
+		return res(NBR_SYNC_TARGET, 60, NBR_FIX_PEER_BM_UNDO2);
 	if (s->bitmap == p->current)
 		return res(NBR_SYNC_SOURCE, 70, 0);
 	if (s->history[0] == p->current)
 		return res(NBR_SYNC_SOURCE, 71, NBR_FIX_SELF_BM_UNDO);
 	if (s->history[1] == p->current)
-		return res(NBR_SYNC_SOURCE_FULL, 80, 0);
+		return res(NBR_SYNC_SOURCE, 80, NBR_FIX_SELF_BM_UNDO2);
 	if (s->bitmap && s->bitmap == p->bitmap)
-		return res(NBR_SYNC_SPLIT_BRAIN, 90, 0);
+		return common_base(self, peer, NBR_SYNC_SPLIT_BRAIN, 90);
 	if (in_lineage(s->bitmap, p) || in_lineage(s->history[0], p) ||
 	    in_lineage(s->history[1], p))
-		return res(NBR_SYNC_SPLIT_BRAIN_HISTORY, 100, 0);
+		return common_base(self, peer, NBR_SYNC_SPLIT_BRAIN_HISTORY,
+				   100);
 	return res(NBR_SYNC_UNRELATED, 110, 0);
 }
 
@@ -190,9 +214,13 @@ void nbr_gi_new_current(struct nbr_gi *gi, u32 *flags, u64 uuid,
 			*flags |= NBR_MDF_SPLIT_AS_PRIMARY;
 		else
 			*flags &= ~NBR_MDF_SPLIT_AS_PRIMARY;
-	} else {
-		push_history(gi, gi->current);
 	}
+	/*
+	 * With a bitmap UUID already set the bitmap keeps recording from that
+	 * older generation, and the replaced current was never held by the
+	 * peer (it adopts only generations of a finished resync, which clears
+	 * the bitmap UUID): history is not filled with private generations.
+	 */
 	gi->current = uuid;
 }
 
@@ -200,9 +228,19 @@ void nbr_gi_fix(struct nbr_gi *gi, u32 fixes)
 {
 	if (fixes & NBR_FIX_SELF_FINISH)
 		nbr_gi_sync_done_source(gi);
+	/*
+	 * The peer is at one of my history generations: my bitmap records
+	 * every change since any generation of my lineage (bits are only
+	 * cleared for blocks the peer holds), so track from that one.
+	 */
 	if (fixes & NBR_FIX_SELF_BM_UNDO) {
 		gi->bitmap = gi->history[0];
 		gi->history[0] = gi->history[1];
+		gi->history[1] = NBR_UUID_NONE;
+	}
+	if (fixes & NBR_FIX_SELF_BM_UNDO2) {
+		gi->bitmap = gi->history[1];
+		gi->history[0] = NBR_UUID_NONE;
 		gi->history[1] = NBR_UUID_NONE;
 	}
 }
