@@ -60,6 +60,9 @@ Argv Connect(const ResolvedResource& r) {
         DeviceCommand(r, "net",
                       {r.local ? r.local->SetupText() : std::string(),
                        r.peer ? r.peer->SetupText() : std::string(), r.options.Get("protocol")});
+    // The kernel authenticates the peer by this name (its `on` section).
+    if (!r.peer_host.empty())
+        argv.push_back("--peer-name=" + r.peer_host);
     AddOptions(argv, r, Target::Net);
     return argv;
 }

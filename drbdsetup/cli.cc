@@ -203,6 +203,8 @@ ParseOutcome Parse(const std::vector<std::string>& raw) {
             sub->add_option("protocol", inv.protocol, "A, B or C")->required();
             sub->add_flag("--discard-my-data", inv.discard_my_data,
                           "After a split brain, give up this node's changes");
+            sub->add_option("--peer-name", inv.peer_name,
+                            "The peer's node name, checked during authentication");
             sub->allow_extras();
             sub->footer("Options: --NAME=VALUE for the net options of drbd.conf(5).");
             break;

@@ -50,6 +50,7 @@ struct Invocation {
     bool force = false;              // primary, detach, disconnect
     bool json = false;               // status, events
     bool discard_my_data = false;    // net
+    std::string peer_name;           // net --peer-name: the peer's node name (auth)
     std::optional<unsigned> timeout; // wait-connect, seconds
 };
 

@@ -103,6 +103,11 @@ std::optional<std::string> BuildNet(const Invocation& inv, const Host& host, Req
     if (!nbr_name_valid(host.node_name.c_str()))
         return "this node's name '" + host.node_name + "' is not a valid node name";
     r.attrs.push_back(Str(NBR_A_MY_NAME, host.node_name));
+    if (!inv.peer_name.empty()) {
+        if (!nbr_name_valid(inv.peer_name.c_str()))
+            return "--peer-name '" + inv.peer_name + "' is not a valid node name";
+        r.attrs.push_back(Str(NBR_A_PEER_NAME, inv.peer_name));
+    }
     r.attrs.push_back(U8(NBR_A_PROTOCOL, uint8_t(inv.protocol[0] - 'A' + NBR_PROT_A)));
     bool secret = false, alg = false;
     for (const Option& o : inv.options) {

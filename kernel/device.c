@@ -10,7 +10,7 @@
 #include <linux/netlink.h>
 #include <linux/slab.h>
 
-#include "nbr_int.h"
+#include "nbr_net.h"
 #include "nbr_state_rules.h"
 
 /*
@@ -97,6 +97,8 @@ static struct nbr_device *nbr_alloc_device(unsigned int minor,
 	dev->on_io_error = NBR_IOERR_DETACH;
 	atomic64_set(&dev->disk_write_sect, 0);
 	atomic64_set(&dev->disk_read_sect, 0);
+	atomic64_set(&dev->oos_sect, 0);
+	atomic_set(&dev->app_pending, 0);
 	return dev;
 }
 
@@ -203,7 +205,7 @@ int nbr_del_minor(struct nbr_device *dev, struct netlink_ext_ack *extack)
 				   dev->minor, dev->open_cnt);
 		err = -EBUSY;
 	} else if (st.role != NBR_R_SECONDARY || st.disk != NBR_D_DISKLESS ||
-		   st.conn != NBR_C_STANDALONE) {
+		   st.conn != NBR_C_STANDALONE || dev->conn) {
 		nbr_extack(extack,
 				   "nb%u is still configured (%s, %s, %s); run 'down' first",
 				   dev->minor, nbr_role_str(st.role),
@@ -248,6 +250,7 @@ void nbr_devices_exit(void)
 		dev->dying = true;
 		spin_unlock_irq(&dev->lock);
 		mutex_lock(&dev->conf_lock);
+		nbr_net_disconnect(dev, NULL);
 		nbr_detach(dev, true, NULL);
 		mutex_unlock(&dev->conf_lock);
 		nbr_devs[i] = NULL;

@@ -59,12 +59,29 @@ struct nbr_device {
 	/* on-io-error detach: let go of a failing disk (backing.c). */
 	struct work_struct io_error_work;
 
+	/*
+	 * The connection, or NULL while StandAlone. Set and cleared under
+	 * conf_lock and dev->lock; the I/O path reads it under dev->lock
+	 * and pins it with conn->reqs_alive.
+	 */
+	struct nbr_conn *conn;
+
 	/* Event sequence number, under state_mutex. */
 	u32 event_seq;
 
 	/* Counters for /proc/drbd and status, in 512-byte sectors. */
 	atomic64_t disk_write_sect;
 	atomic64_t disk_read_sect;
+	/* Written while the peer could not get them: the pair diverged. */
+	atomic64_t oos_sect;
+	/* Upper-layer bios not completed yet ("ap"). */
+	atomic_t app_pending;
+};
+
+/* The /proc/drbd and status counters of one device, in their units. */
+struct nbr_counters {
+	u64 ns_kib, nr_kib, dw_kib, dr_kib, oos_kib;
+	u32 lo, pe, ua, ap, ep;
 };
 
 /* Log with the object prefix users grep for: "nbr: r0 nb0: ...". */
@@ -135,6 +152,7 @@ __printf(2, 3)
 void nbr_extack(struct netlink_ext_ack *extack, const char *fmt, ...);
 
 /* proc.c: /proc/drbd. */
+void nbr_get_counters(struct nbr_device *dev, struct nbr_counters *c);
 bool nbr_proc_taken(void);
 int nbr_proc_init(void);
 void nbr_proc_exit(void);

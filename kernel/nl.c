@@ -17,8 +17,7 @@
 #include <linux/socket.h>
 #include <net/genetlink.h>
 
-#include "nbr_int.h"
-#include "nbr_codec.h"
+#include "nbr_net.h"
 
 /* pre_doit resolves NBR_A_MINOR to an existing device. */
 #define NBR_NL_NEED_DEV		0x01
@@ -114,29 +113,24 @@ static const struct nla_policy nbr_policy[NBR_A_MAX + 1] = {
 
 static int put_stats(struct sk_buff *skb, struct nbr_device *dev)
 {
+	struct nbr_counters c;
 	struct nlattr *nest;
-	unsigned int lo;
 
-	spin_lock_irq(&dev->lock);
-	lo = dev->local_cnt;
-	spin_unlock_irq(&dev->lock);
-
+	nbr_get_counters(dev, &c);
 	nest = nla_nest_start(skb, NBR_A_STATS);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u64_64bit(skb, NBR_S_DISK_WRITE_KIB,
-			      atomic64_read(&dev->disk_write_sect) >> 1,
-			      NBR_S_PAD) ||
-	    nla_put_u64_64bit(skb, NBR_S_DISK_READ_KIB,
-			      atomic64_read(&dev->disk_read_sect) >> 1,
-			      NBR_S_PAD) ||
-	    nla_put_u64_64bit(skb, NBR_S_NET_SENT_KIB, 0, NBR_S_PAD) ||
-	    nla_put_u64_64bit(skb, NBR_S_NET_RECV_KIB, 0, NBR_S_PAD) ||
-	    nla_put_u64_64bit(skb, NBR_S_LOCAL_PENDING, lo, NBR_S_PAD) ||
-	    nla_put_u64_64bit(skb, NBR_S_APP_PENDING, lo, NBR_S_PAD) ||
-	    nla_put_u64_64bit(skb, NBR_S_PEER_PENDING, 0, NBR_S_PAD) ||
-	    nla_put_u64_64bit(skb, NBR_S_UNACKED, 0, NBR_S_PAD) ||
-	    nla_put_u64_64bit(skb, NBR_S_OUT_OF_SYNC_KIB, 0, NBR_S_PAD)) {
+	if (nla_put_u64_64bit(skb, NBR_S_DISK_WRITE_KIB, c.dw_kib, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_DISK_READ_KIB, c.dr_kib, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_NET_SENT_KIB, c.ns_kib, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_NET_RECV_KIB, c.nr_kib, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_LOCAL_PENDING, c.lo, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_APP_PENDING, c.ap, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_PEER_PENDING, c.pe, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_UNACKED, c.ua, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_EPOCHS, c.ep, NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_OUT_OF_SYNC_KIB, c.oos_kib,
+			      NBR_S_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -337,21 +331,84 @@ static int nbr_nl_secondary(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static u32 attr_u32(struct genl_info *info, int type, u32 def)
+{
+	return info->attrs[type] ? nla_get_u32(info->attrs[type]) : def;
+}
+
+/* The net request as a nbr_net_conf; DRBD's defaults where unset. */
+static int parse_net_conf(struct genl_info *info, struct nbr_net_conf *nc)
+{
+	struct nlattr **a = info->attrs;
+
+	if (GENL_REQ_ATTR_CHECK(info, NBR_A_MY_ADDR) ||
+	    GENL_REQ_ATTR_CHECK(info, NBR_A_PEER_ADDR) ||
+	    GENL_REQ_ATTR_CHECK(info, NBR_A_MY_NAME) ||
+	    GENL_REQ_ATTR_CHECK(info, NBR_A_PROTOCOL))
+		return -EINVAL;
+	if (!a[NBR_A_PEER_NAME]) {
+		nbr_extack(info->extack,
+			   "the peer's node name is needed for authentication (net --peer-name=NAME)");
+		return -EINVAL;
+	}
+	memset(nc, 0, sizeof(*nc));
+	nc->addr_len = nla_len(a[NBR_A_MY_ADDR]);
+	if (nc->addr_len != nla_len(a[NBR_A_PEER_ADDR])) {
+		nbr_extack(info->extack, "local and peer address must both be IPv4 or both IPv6");
+		return -EINVAL;
+	}
+	nla_memcpy(&nc->my_addr, a[NBR_A_MY_ADDR], sizeof(nc->my_addr));
+	nla_memcpy(&nc->peer_addr, a[NBR_A_PEER_ADDR], sizeof(nc->peer_addr));
+	nla_strscpy(nc->my_name, a[NBR_A_MY_NAME], sizeof(nc->my_name));
+	nla_strscpy(nc->peer_name, a[NBR_A_PEER_NAME], sizeof(nc->peer_name));
+	nc->proto = nla_get_u8(a[NBR_A_PROTOCOL]);
+	nc->auth_alg = a[NBR_A_AUTH_ALG] ? nla_get_u8(a[NBR_A_AUTH_ALG]) :
+					   NBR_AUTH_NONE;
+	if ((nc->auth_alg == NBR_AUTH_HMAC_SHA256) != !!a[NBR_A_SHARED_SECRET]) {
+		nbr_extack(info->extack, "cram-hmac-alg and shared-secret go together");
+		return -EINVAL;
+	}
+	if (a[NBR_A_SHARED_SECRET])
+		nc->secret_len = nla_memcpy(nc->secret, a[NBR_A_SHARED_SECRET],
+					    sizeof(nc->secret));
+	nc->integrity = a[NBR_A_INTEGRITY_ALG] ?
+			nla_get_u8(a[NBR_A_INTEGRITY_ALG]) : NBR_INTEGRITY_NONE;
+	nc->timeout_ds = attr_u32(info, NBR_A_TIMEOUT, 60);
+	nc->connect_int_s = attr_u32(info, NBR_A_CONNECT_INT, 10);
+	nc->ping_int_s = attr_u32(info, NBR_A_PING_INT, 10);
+	nc->ping_timeout_ds = attr_u32(info, NBR_A_PING_TIMEOUT, 5);
+	nc->max_epoch = attr_u32(info, NBR_A_MAX_EPOCH_SIZE, 2048);
+	return 0;
+}
+
 static int nbr_nl_connect(struct sk_buff *skb, struct genl_info *info)
 {
-	nbr_extack(info->extack,
-		   "this build of nbr cannot replicate yet: networking is not implemented");
-	return -EOPNOTSUPP;
+	struct nbr_device *dev = info_dev(info);
+	struct nbr_net_conf *nc;
+	int err;
+
+	nc = kmalloc(sizeof(*nc), GFP_KERNEL);
+	if (!nc)
+		return -ENOMEM;
+	err = parse_net_conf(info, nc);
+	if (!err) {
+		mutex_lock(&dev->conf_lock);
+		err = nbr_net_connect(dev, nc, info->extack);
+		mutex_unlock(&dev->conf_lock);
+	}
+	kfree_sensitive(nc);
+	return err;
 }
 
 static int nbr_nl_disconnect(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nbr_device *dev = info_dev(info);
+	int err;
 
-	if (nbr_get_state(dev).conn == NBR_C_STANDALONE)
-		return 0;
-	nbr_extack(info->extack, "networking is not implemented");
-	return -EOPNOTSUPP;
+	mutex_lock(&dev->conf_lock);
+	err = nbr_net_disconnect(dev, info->extack);
+	mutex_unlock(&dev->conf_lock);
+	return err;
 }
 
 /* Secondary, disconnect, detach: each step must succeed before the next. */
@@ -362,6 +419,8 @@ static int nbr_nl_down(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&dev->conf_lock);
 	err = nbr_secondary(dev, info->extack);
+	if (!err)
+		err = nbr_net_disconnect(dev, info->extack);
 	if (!err)
 		err = nbr_detach(dev, false, info->extack);
 	mutex_unlock(&dev->conf_lock);

@@ -2,8 +2,8 @@
 /*
  * /proc/drbd, in the format DRBD 8.4 users and scripts know: the version
  * line, then two lines per configured minor. Counters that belong to parts
- * not built yet (network, activity log, bitmap) are shown as 0, which is
- * their true value in this build.
+ * not built yet (activity log, bitmap) are shown as 0, which is their true
+ * value in this build.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,7 +12,7 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 
-#include "nbr_int.h"
+#include "nbr_net.h"
 #include "nbr_proc_fmt.h"
 
 #define NBR_PROC_NAME "drbd"
@@ -37,19 +37,65 @@ bool nbr_proc_taken(void)
 	return true;
 }
 
+/*
+ * The counters of @dev. Caller holds nbr_devs_lock, which keeps dev->conn
+ * from being freed: every netlink request (disconnect too) runs with it.
+ */
+void nbr_get_counters(struct nbr_device *dev, struct nbr_counters *c)
+{
+	struct nbr_epoch_rec *rec;
+	struct nbr_conn *conn;
+
+	lockdep_assert_held(&nbr_devs_lock);
+	memset(c, 0, sizeof(*c));
+	spin_lock_irq(&dev->lock);
+	c->lo = dev->local_cnt;
+	conn = dev->conn;
+	spin_unlock_irq(&dev->lock);
+	c->ap = atomic_read(&dev->app_pending);
+	c->dw_kib = atomic64_read(&dev->disk_write_sect) >> 1;
+	c->dr_kib = atomic64_read(&dev->disk_read_sect) >> 1;
+	c->oos_kib = atomic64_read(&dev->oos_sect) >> 1;
+	if (!conn)
+		return;
+	c->ns_kib = atomic64_read(&conn->sent_sect) >> 1;
+	c->nr_kib = atomic64_read(&conn->recv_sect) >> 1;
+	c->pe = atomic_read(&conn->pending);
+	c->ua = atomic_read(&conn->unacked);
+	spin_lock_irq(&conn->lock);
+	if (conn->replicating) {
+		c->ep = 1;
+		list_for_each_entry(rec, &conn->epochs, list)
+			c->ep++;
+	}
+	spin_unlock_irq(&conn->lock);
+}
+
 /* Snapshot of one device in /proc's units. Caller holds nbr_devs_lock. */
 static void nbr_proc_fill(struct nbr_device *dev, struct nbr_proc_dev *d)
 {
+	struct nbr_counters c;
+
 	memset(d, 0, sizeof(*d));
+	nbr_get_counters(dev, &c);
+	d->st = nbr_get_state(dev);
 	spin_lock_irq(&dev->lock);
-	d->st = dev->st;
-	d->lo = dev->local_cnt;
-	d->ap = dev->local_cnt;
+	if (dev->conn) {
+		d->has_net = true;
+		d->proto = dev->conn->conf.proto;
+	}
 	spin_unlock_irq(&dev->lock);
-	d->has_net = false;
 	d->blocked = NBR_BLK_NONE;
-	d->dw_kib = atomic64_read(&dev->disk_write_sect) >> 1;
-	d->dr_kib = atomic64_read(&dev->disk_read_sect) >> 1;
+	d->ns_kib = c.ns_kib;
+	d->nr_kib = c.nr_kib;
+	d->dw_kib = c.dw_kib;
+	d->dr_kib = c.dr_kib;
+	d->lo = c.lo;
+	d->pe = c.pe;
+	d->ua = c.ua;
+	d->ap = c.ap;
+	d->ep = c.ep;
+	d->oos_kib = c.oos_kib;
 	/* Flushes and FUA are passed to the backing device as they come. */
 	d->wo = NBR_WO_FLUSH;
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The I/O path: every bio on /dev/nbX is cloned onto the backing device
- * and completes when the clone does, with the clone's status. Flush and
- * FUA travel in the clone's bi_opf unchanged.
+ * The I/O path: every bio on /dev/nbX is cloned onto the backing device.
+ * Reads and unreplicated writes complete when the clone does, with the
+ * clone's status. A write while connected also goes to the peer
+ * (sender.c) and completes when both parts are done. Flush and FUA
+ * travel in the clone's bi_opf unchanged.
  *
  * A bio holds a "local reference" (dev->local_cnt) from submission to
  * completion, so detach can wait until the backing device is idle before
@@ -13,7 +15,7 @@
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 
-#include "nbr_int.h"
+#include "nbr_net.h"
 
 /* Clones only: no bvecs of our own. */
 static struct bio_set nbr_bio_set;
@@ -105,7 +107,33 @@ static void nbr_local_endio(struct bio *clone)
 	}
 	bio_put(clone);
 	nbr_put_local(dev);
+	atomic_dec(&dev->app_pending);
 	bio_endio(orig);
+}
+
+/* Local part of a replicated write. */
+static void nbr_req_local_endio(struct bio *clone)
+{
+	struct nbr_req *req = clone->bi_private;
+	struct nbr_device *dev = req->conn->dev;
+
+	req->local_status = clone->bi_status;
+	if (clone->bi_status) {
+		nbr_warn_rl(dev, "local write error %d at sector %llu\n",
+			    blk_status_to_errno(clone->bi_status), req->sector);
+		nbr_local_io_error(dev);
+	}
+	bio_put(clone);
+	nbr_put_local(dev);
+	nbr_req_put(req);
+}
+
+/* Writes the peer will see; anything else only diverges the pair. */
+static bool replicable(struct bio *bio)
+{
+	if (bio_op(bio) != REQ_OP_WRITE)
+		return false;
+	return bio->bi_iter.bi_size || (bio->bi_opf & REQ_PREFLUSH);
 }
 
 static void count_io(struct nbr_device *dev, struct bio *bio)
@@ -125,18 +153,22 @@ void nbr_submit_bio(struct bio *bio)
 {
 	struct nbr_device *dev = bio->bi_bdev->bd_disk->private_data;
 	struct block_device *bdev;
+	struct nbr_req *req;
 	struct bio *clone;
 
 	bio = bio_split_to_limits(bio);
 	if (!bio)
 		return;
+	atomic_inc(&dev->app_pending);
 	if (!nbr_get_local(dev, &bdev)) {
+		atomic_dec(&dev->app_pending);
 		nbr_warn_rl(dev, "I/O error: no usable local disk\n");
 		bio_io_error(bio);
 		return;
 	}
 	clone = bio_alloc_clone(bdev, bio, GFP_NOIO, &nbr_bio_set);
 	if (!clone) {
+		atomic_dec(&dev->app_pending);
 		nbr_put_local(dev);
 		bio->bi_status = BLK_STS_RESOURCE;
 		bio_endio(bio);
@@ -144,6 +176,14 @@ void nbr_submit_bio(struct bio *bio)
 	}
 	clone->bi_private = bio;
 	clone->bi_end_io = nbr_local_endio;
+	if (op_is_write(bio_op(bio))) {
+		if (replicable(bio) && nbr_net_submit_write(dev, bio, &req)) {
+			clone->bi_private = req;
+			clone->bi_end_io = nbr_req_local_endio;
+		} else {
+			atomic64_add(bio_sectors(bio), &dev->oos_sect);
+		}
+	}
 	count_io(dev, bio);
 	submit_bio_noacct(clone);
 }

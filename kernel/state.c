@@ -10,7 +10,7 @@
 
 #include <linux/netlink.h>
 
-#include "nbr_int.h"
+#include "nbr_net.h"
 #include "nbr_state_rules.h"
 
 void nbr_state_req_init(struct nbr_state_req *r)
@@ -105,6 +105,8 @@ int nbr_change_state(struct nbr_device *dev, const struct nbr_state_req *r,
 	log_change(dev, &os, &ns, why);
 	seq = ++dev->event_seq;
 	nbr_nl_event(dev, seq, why);
+	if (os.role != ns.role || os.disk != ns.disk)
+		nbr_conn_state_changed(dev);
 	mutex_unlock(&dev->state_mutex);
 	return 0;
 }

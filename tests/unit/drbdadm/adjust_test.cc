@@ -35,9 +35,10 @@ std::string RunningR0(const std::string& net_extra = "", const std::string& disk
 const char* kShow = "drbdsetup /dev/nb0 show";
 const char* kAttach = "drbdsetup /dev/nb0 disk /dev/vdb internal --on-io-error=detach "
                       "--resync-rate=102400";
-const char* kConnect = "drbdsetup /dev/nb0 net ipv4:10.99.0.1:7788 ipv4:10.99.0.2:7788 C "
-                       "--cram-hmac-alg=sha256 --shared-secret=s3cr3t "
-                       "--after-sb-0pri=discard-zero-changes";
+const char* kConnect =
+    "drbdsetup /dev/nb0 net ipv4:10.99.0.1:7788 ipv4:10.99.0.2:7788 C --peer-name=bravo "
+    "--cram-hmac-alg=sha256 --shared-secret=s3cr3t "
+    "--after-sb-0pri=discard-zero-changes";
 
 TEST_F(Adjust, MissingMinorMeansFullUp) {
     EXPECT_EQ(Run({"adjust", "r0"}), 0) << err.str();
@@ -138,11 +139,12 @@ TEST_F(Adjust, UnparsableShowOutput) {
 TEST_F(Adjust, AllResources) {
     Show(RunningR0());
     EXPECT_EQ(Run({"adjust", "all"}), 0);
-    EXPECT_EQ(runner.log,
-              (Lines{kShow, "drbdsetup /dev/nb1 show", "drbdsetup new-minor 1 --resource r1",
-                     "drbdsetup /dev/nb1 disk /dev/vdc /dev/vdd 0 --resync-rate=102400",
-                     "drbdsetup /dev/nb1 net ipv6:[fd00::1]:7789 ipv6:[fd00::2]:7789 A "
-                     "--timeout=90 --cram-hmac-alg=sha256 --shared-secret=s3cr3t"}));
+    EXPECT_EQ(
+        runner.log,
+        (Lines{kShow, "drbdsetup /dev/nb1 show", "drbdsetup new-minor 1 --resource r1",
+               "drbdsetup /dev/nb1 disk /dev/vdc /dev/vdd 0 --resync-rate=102400",
+               "drbdsetup /dev/nb1 net ipv6:[fd00::1]:7789 ipv6:[fd00::2]:7789 A --peer-name=bravo "
+               "--timeout=90 --cram-hmac-alg=sha256 --shared-secret=s3cr3t"}));
 }
 
 } // namespace

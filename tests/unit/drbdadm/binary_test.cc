@@ -54,7 +54,7 @@ TEST_F(Binary, AdjustOnMissingMinorRunsUp) {
     EXPECT_EQ(Log(), "/dev/nb0 show\n"
                      "new-minor 0 --resource r0\n"
                      "/dev/nb0 disk /dev/vdb internal --on-io-error=detach --resync-rate=102400\n"
-                     "/dev/nb0 net ipv4:10.99.0.1:7788 ipv4:10.99.0.2:7788 C "
+                     "/dev/nb0 net ipv4:10.99.0.1:7788 ipv4:10.99.0.2:7788 C --peer-name=bravo "
                      "--cram-hmac-alg=sha256 --shared-secret=s3cr3t "
                      "--after-sb-0pri=discard-zero-changes\n");
 }

@@ -9,9 +9,10 @@ class Verbs : public testing::Drbdadm {};
 
 const char* kAttachR0 = "drbdsetup /dev/nb0 disk /dev/vdb internal --on-io-error=detach "
                         "--resync-rate=102400";
-const char* kConnectR0 = "drbdsetup /dev/nb0 net ipv4:10.99.0.1:7788 ipv4:10.99.0.2:7788 C "
-                         "--cram-hmac-alg=sha256 --shared-secret=s3cr3t "
-                         "--after-sb-0pri=discard-zero-changes";
+const char* kConnectR0 =
+    "drbdsetup /dev/nb0 net ipv4:10.99.0.1:7788 ipv4:10.99.0.2:7788 C --peer-name=bravo "
+    "--cram-hmac-alg=sha256 --shared-secret=s3cr3t "
+    "--after-sb-0pri=discard-zero-changes";
 
 TEST_F(Verbs, Up) {
     EXPECT_EQ(Run({"up", "r0"}), 0) << err.str();
@@ -21,10 +22,12 @@ TEST_F(Verbs, Up) {
 
 TEST_F(Verbs, UpIPv6ExternalMetaOtherHost) {
     EXPECT_EQ(Run({"--hostname", "bravo", "up", "r1"}), 0) << err.str();
-    EXPECT_EQ(runner.log, (Lines{"drbdsetup new-minor 1 --resource r1",
-                                 "drbdsetup /dev/nb1 disk /dev/vdc /dev/vdd 0 --resync-rate=102400",
-                                 "drbdsetup /dev/nb1 net ipv6:[fd00::2]:7789 ipv6:[fd00::1]:7789 A "
-                                 "--timeout=90 --cram-hmac-alg=sha256 --shared-secret=s3cr3t"}));
+    EXPECT_EQ(
+        runner.log,
+        (Lines{"drbdsetup new-minor 1 --resource r1",
+               "drbdsetup /dev/nb1 disk /dev/vdc /dev/vdd 0 --resync-rate=102400",
+               "drbdsetup /dev/nb1 net ipv6:[fd00::2]:7789 ipv6:[fd00::1]:7789 A --peer-name=alpha "
+               "--timeout=90 --cram-hmac-alg=sha256 --shared-secret=s3cr3t"}));
 }
 
 TEST_F(Verbs, DryRunPrintsInsteadOfRunning) {

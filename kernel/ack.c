@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The meta socket: acks and pings, apart from bulk data.
+ *
+ * The asender thread reads it: block acks and barrier acks settle the
+ * Primary's requests; PING is answered at once. After ping-int seconds
+ * without a packet it sends PING; without an answer within ping-timeout
+ * the peer is dead (Timeout). A request unanswered for longer than
+ * `timeout` means the same.
+ *
+ * The Secondary's write acks are due in bio completion context, so they
+ * leave from a work item that drains conn->ack_queue.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+
+#include "nbr_net.h"
+
+/* Send due write acks and free the finished peer requests. */
+void nbr_ack_work(struct work_struct *work)
+{
+	struct nbr_conn *conn = container_of(work, struct nbr_conn, ack_work);
+	struct nbr_peer_req *pr, *tmp;
+	LIST_HEAD(done);
+	bool live;
+
+	spin_lock_irq(&conn->lock);
+	list_splice_init(&conn->ack_queue, &done);
+	live = !conn->fail_state;
+	spin_unlock_irq(&conn->lock);
+	list_for_each_entry_safe(pr, tmp, &done, list) {
+		list_del(&pr->list);
+		if (live && pr->status)
+			live = !nbr_send_block_ack(conn, NBR_P_NEG_ACK, pr);
+		else if (live && (pr->flags & NBR_DP_SEND_WRITE_ACK))
+			live = !nbr_send_block_ack(conn, NBR_P_WRITE_ACK, pr);
+		atomic_dec(&conn->unacked);
+		nbr_peer_req_free(pr);
+	}
+}
+
+static int send_ping(struct nbr_conn *conn, unsigned int cmd)
+{
+	u8 buf[sizeof(struct nbr_header)];
+
+	return nbr_send_packet(conn, NBR_SOCK_META, buf,
+			       nbr_encode_ping(buf, sizeof(buf), cmd));
+}
+
+/* Has the oldest unanswered request waited longer than `timeout`? */
+static bool reply_overdue(struct nbr_conn *conn)
+{
+	long limit = nbr_ds_to_jiffies(conn->conf.timeout_ds);
+	struct nbr_req *req;
+	bool late = false;
+
+	spin_lock_irq(&conn->lock);
+	req = list_first_entry_or_null(&conn->tl, struct nbr_req, list);
+	if (req)
+		late = time_after(jiffies, req->sent_at + limit);
+	spin_unlock_irq(&conn->lock);
+	return late;
+}
+
+static int got_meta_packet(struct nbr_conn *conn, const struct nbr_hdr *hdr,
+			   const void *p, bool *ping_out, const char **reason)
+{
+	struct nbr_barrier_ack ba;
+	struct nbr_block_ack a;
+	int err;
+
+	switch (hdr->cmd) {
+	case NBR_P_PING:
+		return send_ping(conn, NBR_P_PING_ACK);
+	case NBR_P_PING_ACK:
+		*ping_out = false;
+		return 0;
+	case NBR_P_RECV_ACK:
+	case NBR_P_WRITE_ACK:
+	case NBR_P_NEG_ACK:
+		err = nbr_decode_block_ack(p, hdr->len, &a, reason);
+		if (!err && nbr_got_block_ack(conn, hdr->cmd, &a)) {
+			*reason = "ack for no outstanding request";
+			err = -EPROTO;
+		}
+		return err;
+	case NBR_P_BARRIER_ACK:
+		err = nbr_decode_barrier_ack(p, hdr->len, &ba, reason);
+		if (!err && nbr_got_barrier_ack(conn, &ba)) {
+			*reason = "barrier ack does not match the epoch sent";
+			err = -EPROTO;
+		}
+		return err;
+	}
+	*reason = "unexpected packet on the meta socket";
+	return -EPROTO;
+}
+
+static enum nbr_conn_state meta_fail_state(int err)
+{
+	switch (err) {
+	case -EPROTO:
+		return NBR_C_PROTOCOLERROR;
+	case -ECONNRESET:
+	case -EPIPE:
+		return NBR_C_BROKENPIPE;
+	}
+	return NBR_C_NETWORKFAILURE;
+}
+
+static int asender_thread(void *arg)
+{
+	struct nbr_conn *conn = arg;
+	union {
+		struct nbr_p_block_ack ack;
+		struct nbr_p_barrier_ack bar;
+	} buf;
+	long ping_int = conn->conf.ping_int_s * HZ;
+	long reply = nbr_ds_to_jiffies(conn->conf.timeout_ds);
+	long ping_to = nbr_ds_to_jiffies(conn->conf.ping_timeout_ds);
+	const char *reason = "?";
+	bool ping_out = false;
+	struct nbr_hdr hdr;
+	int err;
+
+	while (!kthread_should_stop()) {
+		nbr_sock_set_timeouts(conn->meta,
+				      ping_out ? ping_to : min(ping_int, reply),
+				      reply);
+		err = nbr_recv_packet(conn, conn->meta, NBR_SOCK_META,
+				      NBR_PH_CONNECTED, &hdr, &buf,
+				      sizeof(buf), &reason);
+		if (err == -EAGAIN && ping_out) {
+			nbr_conn_fail(conn, NBR_C_TIMEOUT,
+				      "no answer to ping within ping-timeout");
+			break;
+		}
+		if (err && err != -EAGAIN) {
+			nbr_conn_fail(conn, meta_fail_state(err), err == -EPROTO ?
+				      reason : "meta socket closed");
+			break;
+		}
+		if (err) {
+			err = send_ping(conn, NBR_P_PING);
+			ping_out = true;
+		} else {
+			WRITE_ONCE(conn->last_rx, jiffies);
+			err = got_meta_packet(conn, &hdr, &buf, &ping_out,
+					      &reason);
+			if (err)
+				nbr_conn_fail(conn, meta_fail_state(err), reason);
+		}
+		if (err)
+			break;
+		if (reply_overdue(conn)) {
+			nbr_conn_fail(conn, NBR_C_TIMEOUT,
+				      "the peer did not answer a write within timeout");
+			break;
+		}
+	}
+	while (!kthread_should_stop())
+		wait_event_interruptible(conn->wait, kthread_should_stop());
+	return 0;
+}
+
+int nbr_asender_start(struct nbr_conn *conn)
+{
+	struct task_struct *t;
+
+	t = kthread_run(asender_thread, conn, "nbr_ack/%u", conn->dev->minor);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	conn->asender = t;
+	return 0;
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The network half of the module: one connection per device, its
+ * threads, and the requests that travel over it.
+ *
+ * Threads of one connection (all stopped with kthread_stop()):
+ *  - worker   (conn.c, receiver.c): listens and connects, authenticates,
+ *              exchanges PARAMS, then reads the data socket until the
+ *              connection breaks, tears it down and starts again;
+ *  - asender  (ack.c): reads the meta socket (acks, pings) and notices a
+ *              dead peer (ping-timeout, timeout);
+ *  - sender   (sender.c): writes DATA and BARRIER packets in order.
+ * Write acks of the Secondary leave from a work item (ack.c), because
+ * they are due in bio completion context.
+ *
+ * Locks: conn->lock and dev->lock are never held together. The worker and
+ * its helpers never take conf_lock (admin requests hold it while they stop
+ * them); they may call nbr_change_state() (state_mutex).
+ */
+#ifndef NBR_NET_H
+#define NBR_NET_H
+
+#include <linux/kthread.h>
+#include <linux/net.h>
+#include <linux/socket.h>
+
+#include "nbr_int.h"
+#include "nbr_codec.h"
+#include "nbr_handshake.h"
+
+struct crypto_shash;
+
+/* The "net" request, as NBR_ADM_CONNECT carried it. Read-only once set. */
+struct nbr_net_conf {
+	struct sockaddr_storage my_addr;
+	struct sockaddr_storage peer_addr;
+	int addr_len;
+	char my_name[NBR_NAME_LEN];
+	char peer_name[NBR_NAME_LEN];
+	enum nbr_wire_proto proto;
+	enum nbr_auth_alg auth_alg;
+	u8 secret[NBR_SECRET_MAX];
+	unsigned int secret_len;
+	enum nbr_integrity_alg integrity;
+	unsigned int timeout_ds;	/* 0.1 s */
+	unsigned int connect_int_s;
+	unsigned int ping_int_s;
+	unsigned int ping_timeout_ds;	/* 0.1 s */
+	unsigned int max_epoch;
+};
+
+/* A closed epoch waiting for its BARRIER_ACK (Primary side). */
+struct nbr_epoch_rec {
+	struct list_head list;
+	u32 epoch;
+	u32 writes;
+};
+
+struct nbr_conn {
+	struct nbr_device *dev;
+	struct nbr_net_conf conf;
+	struct crypto_shash *hmac;	/* NULL with NBR_AUTH_NONE */
+
+	struct task_struct *worker;
+	struct task_struct *asender;
+	struct task_struct *sender;
+
+	/*
+	 * The surviving socket pair; set by the worker before the helper
+	 * threads start and cleared after they stopped, so they read it
+	 * without a lock.
+	 */
+	struct socket *data;
+	struct socket *meta;
+	struct mutex data_send_mutex;	/* one packet at a time on @data */
+	struct mutex meta_send_mutex;	/* one packet at a time on @meta */
+	struct nbr_agreed agreed;	/* valid while replicating */
+
+	/* Protects everything below up to the counters; irq-safe. */
+	spinlock_t lock;
+	bool replicating;		/* new writes go to the peer */
+	int fail_state;			/* first failure seen, or 0 */
+	struct list_head send_queue;	/* nbr_req: not sent yet */
+	struct list_head tl;		/* nbr_req: sent, waiting for an ack */
+	struct list_head epochs;	/* nbr_epoch_rec: waiting for ack */
+	u32 epoch;			/* current epoch (Primary) */
+	u32 epoch_writes;		/* writes sent in @epoch */
+	bool epoch_close;		/* a write of @epoch completed */
+	u32 seq;			/* last DATA seq sent */
+	bool state_dirty;		/* send our STATE */
+	struct list_head ack_queue;	/* nbr_peer_req: write ack due */
+	unsigned int peer_pending;	/* peer writes on our disk */
+	u32 peer_epoch;			/* epoch being received */
+	u32 peer_epoch_writes;
+	wait_queue_head_t wait;		/* any of the above changed */
+
+	struct work_struct ack_work;
+	/* nbr_req objects (and submitters about to make one) alive. */
+	atomic_t reqs_alive;
+
+	/* Counters for /proc/drbd, sectors; the kind of read needs no lock. */
+	atomic64_t sent_sect;
+	atomic64_t recv_sect;
+	atomic_t unacked;		/* ua: peer writes not acked yet */
+	atomic_t pending;		/* pe: our writes the peer has not acked */
+	unsigned long last_rx;		/* jiffies of the last meta packet */
+};
+
+/* One write of the Primary: local clone plus its copy to the peer. */
+struct nbr_req {
+	struct list_head list;		/* send_queue or tl, under conn->lock */
+	struct nbr_conn *conn;
+	struct bio *bio;		/* the upper layer's bio */
+	u64 sector;
+	u32 size;
+	u32 seq;
+	u32 epoch;
+	u32 dp_flags;
+	atomic_t pending;		/* local part + net part */
+	blk_status_t local_status;
+	bool net_ok;			/* the peer has (or will have) it */
+	unsigned long sent_at;		/* jiffies, for the reply timeout */
+};
+
+/* One write received from the peer (Secondary side). */
+struct nbr_peer_req {
+	struct list_head list;		/* ack_queue, under conn->lock */
+	struct nbr_conn *conn;
+	u64 sector;
+	u64 block_id;
+	u32 size;
+	u32 seq;
+	u32 flags;			/* NBR_DP_* */
+	u32 crc;
+	blk_status_t status;
+	unsigned int nr_pages;
+	struct page *pages[];
+};
+
+/* conn.c */
+int nbr_net_connect(struct nbr_device *dev, const struct nbr_net_conf *nc,
+		    struct netlink_ext_ack *extack);
+int nbr_net_disconnect(struct nbr_device *dev, struct netlink_ext_ack *extack);
+void nbr_conn_fail(struct nbr_conn *conn, enum nbr_conn_state why,
+		   const char *reason);
+void nbr_conn_state_changed(struct nbr_device *dev);
+int nbr_conn_set_peer_state(struct nbr_conn *conn,
+			    const struct nbr_state_msg *s);
+
+/* sock.c */
+int nbr_sock_listen(struct nbr_conn *conn, struct socket **res);
+int nbr_sock_connect(struct nbr_conn *conn, struct socket **res);
+int nbr_sock_accept(struct socket *listen, long timeout,
+		    struct socket **res);
+void nbr_sock_tune(struct socket *sock, enum nbr_sock kind);
+void nbr_sock_set_timeouts(struct socket *sock, long rcv, long snd);
+int nbr_send_all(struct socket *sock, const void *buf, size_t len,
+		 unsigned int flags);
+int nbr_recv_all(struct socket *sock, void *buf, size_t len);
+int nbr_recv_packet(struct nbr_conn *conn, struct socket *sock,
+		    enum nbr_sock kind, enum nbr_phase phase,
+		    struct nbr_hdr *hdr, void *buf, size_t size,
+		    const char **reason);
+void nbr_sock_close(struct socket **sock);
+
+/* auth.c */
+int nbr_auth_init(struct nbr_conn *conn);
+void nbr_auth_exit(struct nbr_conn *conn);
+int nbr_auth_connector(struct nbr_conn *conn, struct socket *sock,
+		       enum nbr_sock kind);
+int nbr_auth_acceptor(struct nbr_conn *conn, struct socket *sock,
+		      enum nbr_sock *kind);
+
+/* sender.c */
+int nbr_sender_start(struct nbr_conn *conn);
+bool nbr_net_submit_write(struct nbr_device *dev, struct bio *bio,
+			  struct nbr_req **reqp);
+void nbr_req_put(struct nbr_req *req);
+void nbr_req_net_done(struct nbr_req *req, bool ok);
+void nbr_fail_requests(struct nbr_conn *conn);
+int nbr_got_block_ack(struct nbr_conn *conn, unsigned int cmd,
+		      const struct nbr_block_ack *a);
+int nbr_got_barrier_ack(struct nbr_conn *conn,
+			const struct nbr_barrier_ack *b);
+int nbr_send_packet(struct nbr_conn *conn, enum nbr_sock kind,
+		    const void *buf, int len);
+
+/* receiver.c */
+void nbr_receive_data(struct nbr_conn *conn);
+void nbr_wait_peer_writes(struct nbr_conn *conn);
+void nbr_peer_req_free(struct nbr_peer_req *pr);
+int nbr_send_block_ack(struct nbr_conn *conn, unsigned int cmd,
+		       const struct nbr_peer_req *pr);
+
+/* ack.c */
+int nbr_asender_start(struct nbr_conn *conn);
+void nbr_ack_work(struct work_struct *work);
+
+/* Jiffies from the 0.1 s units of timeout and ping-timeout. */
+static inline long nbr_ds_to_jiffies(unsigned int ds)
+{
+	return msecs_to_jiffies(ds * 100);
+}
+
+#endif /* NBR_NET_H */

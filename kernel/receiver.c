@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The data socket's receiver (the worker thread while connected): DATA
+ * packets become writes on our backing disk, BARRIER waits until every
+ * write of the epoch is done, STATE updates the peer's state.
+ *
+ * Every packet is validated before use: header and phase by
+ * nbr_recv_packet(), the fixed part by the codec, the write's range
+ * against the agreed size and max_bio, its epoch against ours, and its
+ * crc32c when configured. A bad packet breaks the connection; it is
+ * never written.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bio.h>
+#include <linux/crc32c.h>
+#include <linux/slab.h>
+
+#include "nbr_net.h"
+
+void nbr_peer_req_free(struct nbr_peer_req *pr)
+{
+	unsigned int i;
+
+	for (i = 0; i < pr->nr_pages; i++)
+		__free_page(pr->pages[i]);
+	kfree(pr);
+}
+
+static struct nbr_peer_req *peer_req_alloc(struct nbr_conn *conn,
+					   const struct nbr_data *d)
+{
+	unsigned int n = DIV_ROUND_UP(d->size, PAGE_SIZE), i;
+	struct nbr_peer_req *pr;
+
+	pr = kzalloc(struct_size(pr, pages, n), GFP_NOIO);
+	if (!pr)
+		return NULL;
+	pr->conn = conn;
+	pr->sector = d->sector;
+	pr->block_id = d->block_id;
+	pr->size = d->size;
+	pr->seq = d->seq;
+	pr->flags = d->flags;
+	for (i = 0; i < n; i++) {
+		pr->pages[i] = alloc_page(GFP_NOIO);
+		if (!pr->pages[i]) {
+			nbr_peer_req_free(pr);
+			return NULL;
+		}
+		pr->nr_pages++;
+	}
+	return pr;
+}
+
+static int recv_payload(struct nbr_conn *conn, struct nbr_peer_req *pr)
+{
+	u32 left = pr->size, len, crc = ~0u;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < pr->nr_pages; i++) {
+		len = min_t(u32, left, PAGE_SIZE);
+		err = nbr_recv_all(conn->data, page_address(pr->pages[i]), len);
+		if (err)
+			return err;
+		if (pr->flags & NBR_DP_CRC32C)
+			crc = crc32c(crc, page_address(pr->pages[i]), len);
+		left -= len;
+	}
+	if ((pr->flags & NBR_DP_CRC32C) && ~crc != pr->crc)
+		return -EBADMSG;
+	return 0;
+}
+
+/* A block ack on the meta socket (RECV_ACK, WRITE_ACK, NEG_ACK). */
+int nbr_send_block_ack(struct nbr_conn *conn, unsigned int cmd,
+		       const struct nbr_peer_req *pr)
+{
+	u8 buf[sizeof(struct nbr_header) + sizeof(struct nbr_p_block_ack)];
+	struct nbr_block_ack a = { .sector = pr->sector,
+				   .block_id = pr->block_id,
+				   .size = pr->size, .seq = pr->seq };
+
+	return nbr_send_packet(conn, NBR_SOCK_META, buf,
+			       nbr_encode_block_ack(buf, sizeof(buf), cmd, &a));
+}
+
+/* The write is done (or failed): its ack is due. Any context. */
+static void peer_req_done(struct nbr_peer_req *pr, blk_status_t status)
+{
+	struct nbr_conn *conn = pr->conn;
+	unsigned long flags;
+
+	pr->status = status;
+	spin_lock_irqsave(&conn->lock, flags);
+	list_add_tail(&pr->list, &conn->ack_queue);
+	conn->peer_pending--;
+	spin_unlock_irqrestore(&conn->lock, flags);
+	queue_work(system_highpri_wq, &conn->ack_work);
+	wake_up_all(&conn->wait);
+}
+
+static void peer_write_endio(struct bio *bio)
+{
+	struct nbr_peer_req *pr = bio->bi_private;
+	struct nbr_device *dev = pr->conn->dev;
+	blk_status_t status = bio->bi_status;
+
+	if (status) {
+		nbr_warn_rl(dev, "peer write failed at sector %llu: %d\n",
+			    pr->sector, blk_status_to_errno(status));
+		nbr_local_io_error(dev);
+	}
+	bio_put(bio);
+	nbr_put_local(dev);
+	peer_req_done(pr, status);
+}
+
+/* Submit the received write; NEG_ACK when we have no usable disk. */
+static void submit_peer_write(struct nbr_conn *conn, struct nbr_peer_req *pr)
+{
+	blk_opf_t opf = REQ_OP_WRITE;
+	struct block_device *bdev;
+	u32 left = pr->size, len;
+	struct bio *bio;
+	unsigned int i;
+
+	if (pr->flags & NBR_DP_FLUSH)
+		opf |= REQ_PREFLUSH;
+	if (pr->flags & NBR_DP_FUA)
+		opf |= REQ_FUA;
+	spin_lock_irq(&conn->lock);
+	conn->peer_pending++;
+	spin_unlock_irq(&conn->lock);
+	atomic_inc(&conn->unacked);
+	if (!nbr_get_local(conn->dev, &bdev)) {
+		peer_req_done(pr, BLK_STS_IOERR);
+		return;
+	}
+	bio = bio_alloc(bdev, pr->nr_pages, opf, GFP_NOIO);
+	bio->bi_iter.bi_sector = pr->sector;
+	bio->bi_private = pr;
+	bio->bi_end_io = peer_write_endio;
+	for (i = 0; i < pr->nr_pages; i++) {
+		len = min_t(u32, left, PAGE_SIZE);
+		__bio_add_page(bio, pr->pages[i], len, 0);
+		left -= len;
+	}
+	atomic64_add(pr->size >> SECTOR_SHIFT, &conn->dev->disk_write_sect);
+	submit_bio(bio);
+}
+
+static int receive_data(struct nbr_conn *conn, const void *p, u32 len,
+			const char **reason)
+{
+	struct nbr_peer_req *pr;
+	struct nbr_data d;
+	int err;
+
+	err = nbr_decode_data(p, sizeof(struct nbr_p_data), len, &d, reason);
+	if (!err)
+		err = nbr_data_check_range(&d, conn->agreed.dev_sectors,
+					   conn->agreed.max_bio, reason);
+	if (err)
+		return err;
+	if (d.epoch != conn->peer_epoch) {
+		*reason = "write of an epoch that is not open";
+		return -EPROTO;
+	}
+	pr = peer_req_alloc(conn, &d);
+	if (!pr) {
+		*reason = "out of memory";
+		return -ENOMEM;
+	}
+	pr->crc = d.crc;
+	err = recv_payload(conn, pr);
+	if (err) {
+		if (err == -EBADMSG)
+			*reason = "data-integrity crc32c mismatch; not written";
+		nbr_peer_req_free(pr);
+		return err;
+	}
+	atomic64_add(d.size >> SECTOR_SHIFT, &conn->recv_sect);
+	conn->peer_epoch_writes++;
+	if ((d.flags & NBR_DP_SEND_RECV_ACK) &&
+	    nbr_send_block_ack(conn, NBR_P_RECV_ACK, pr)) {
+		nbr_peer_req_free(pr);
+		return -EPIPE;
+	}
+	submit_peer_write(conn, pr);
+	return 0;
+}
+
+/* Every write submitted before now is done (or the link broke). */
+static bool peer_writes_done(struct nbr_conn *conn)
+{
+	bool done;
+
+	spin_lock_irq(&conn->lock);
+	done = !conn->peer_pending;
+	spin_unlock_irq(&conn->lock);
+	return done;
+}
+
+void nbr_wait_peer_writes(struct nbr_conn *conn)
+{
+	wait_event(conn->wait, peer_writes_done(conn));
+}
+
+/*
+ * BARRIER(n): epoch n is complete once all its writes are done; only then
+ * do we read on, so no write of n+1 can overtake one of n. Flush and FUA
+ * are honoured per write (DP_FLUSH, DP_FUA), so draining is enough here.
+ */
+static int receive_barrier(struct nbr_conn *conn, const void *p,
+			   const char **reason)
+{
+	u8 buf[sizeof(struct nbr_header) + sizeof(struct nbr_p_barrier_ack)];
+	struct nbr_barrier_ack ack;
+	struct nbr_barrier b;
+	int err;
+
+	err = nbr_decode_barrier(p, sizeof(struct nbr_p_barrier), &b, reason);
+	if (err)
+		return err;
+	if (b.epoch != conn->peer_epoch) {
+		*reason = "barrier for an epoch that is not open";
+		return -EPROTO;
+	}
+	if (wait_event_interruptible(conn->wait, peer_writes_done(conn)))
+		return -EINTR;
+	ack.epoch = b.epoch;
+	ack.set_size = conn->peer_epoch_writes;
+	conn->peer_epoch++;
+	conn->peer_epoch_writes = 0;
+	return nbr_send_packet(conn, NBR_SOCK_META, buf,
+			       nbr_encode_barrier_ack(buf, sizeof(buf), &ack));
+}
+
+static int receive_state(struct nbr_conn *conn, const void *p,
+			 const char **reason)
+{
+	struct nbr_state_msg s;
+	int err;
+
+	err = nbr_decode_state(p, sizeof(struct nbr_p_state), &s, reason);
+	if (err)
+		return err;
+	if (nbr_conn_set_peer_state(conn, &s)) {
+		*reason = "peer state conflicts with ours";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static void receive_failed(struct nbr_conn *conn, int err, const char *reason)
+{
+	if (kthread_should_stop())
+		err = -EINTR;
+	switch (err) {
+	case -EPROTO:
+	case -EBADMSG:
+		nbr_conn_fail(conn, NBR_C_PROTOCOLERROR, reason);
+		break;
+	case -ECONNRESET:
+	case -EPIPE:
+		nbr_conn_fail(conn, NBR_C_BROKENPIPE, "peer closed the connection");
+		break;
+	default:
+		nbr_conn_fail(conn, NBR_C_NETWORKFAILURE, "receive failed");
+		break;
+	}
+}
+
+void nbr_receive_data(struct nbr_conn *conn)
+{
+	union {
+		struct nbr_p_data data;
+		struct nbr_p_barrier barrier;
+		struct nbr_p_state state;
+	} buf;
+	const char *reason = "?";
+	struct nbr_hdr hdr;
+	int err;
+
+	/* Idle is normal here: the Primary may not write for hours. */
+	nbr_sock_set_timeouts(conn->data, MAX_SCHEDULE_TIMEOUT,
+			      nbr_ds_to_jiffies(conn->conf.timeout_ds));
+	while (!kthread_should_stop()) {
+		err = nbr_recv_packet(conn, conn->data, NBR_SOCK_DATA,
+				      NBR_PH_CONNECTED, &hdr, &buf,
+				      sizeof(buf), &reason);
+		if (!err) {
+			switch (hdr.cmd) {
+			case NBR_P_DATA:
+				err = receive_data(conn, &buf, hdr.len, &reason);
+				break;
+			case NBR_P_BARRIER:
+				err = receive_barrier(conn, &buf, &reason);
+				break;
+			case NBR_P_STATE:
+				err = receive_state(conn, &buf, &reason);
+				break;
+			default:
+				reason = "unexpected packet on the data socket";
+				err = -EPROTO;
+				break;
+			}
+		}
+		if (err) {
+			receive_failed(conn, err, reason);
+			return;
+		}
+	}
+}

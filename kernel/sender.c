@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The Primary's side of replication: a write becomes an nbr_req with two
+ * parts, the local clone and the copy to the peer, and completes to the
+ * upper layer when both are done (DESIGN.md table):
+ *
+ *   protocol A: net part done when the DATA packet is in the TCP buffer
+ *   protocol B: ... when RECV_ACK arrived
+ *   protocol C: ... when WRITE_ACK arrived
+ *
+ * The sender thread sends DATA packets in submission order, many in
+ * flight, and closes an epoch with a BARRIER before the first write of
+ * the next one when a write of the epoch has completed (a later write
+ * may depend on it) or the epoch is full.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bio.h>
+#include <linux/crc32c.h>
+#include <linux/highmem.h>
+#include <linux/slab.h>
+
+#include "nbr_net.h"
+
+static void req_free(struct nbr_req *req)
+{
+	struct nbr_conn *conn = req->conn;
+
+	kfree(req);
+	if (atomic_dec_and_test(&conn->reqs_alive))
+		wake_up_all(&conn->wait);
+}
+
+/* Both parts are done: complete the upper layer's bio. Any context. */
+static void req_complete(struct nbr_req *req)
+{
+	struct nbr_conn *conn = req->conn;
+	struct nbr_device *dev = conn->dev;
+	struct bio *bio = req->bio;
+	unsigned long flags;
+
+	if (!req->net_ok)
+		atomic64_add(req->size >> SECTOR_SHIFT, &dev->oos_sect);
+	/* The peer has it: a failed local write can still succeed. */
+	if (req->local_status && req->net_ok &&
+	    READ_ONCE(dev->on_io_error) == NBR_IOERR_DETACH)
+		req->local_status = BLK_STS_OK;
+	bio->bi_status = req->local_status;
+	spin_lock_irqsave(&conn->lock, flags);
+	if (req->epoch == conn->epoch && req->seq)
+		conn->epoch_close = true;
+	spin_unlock_irqrestore(&conn->lock, flags);
+	atomic_dec(&dev->app_pending);
+	bio_endio(bio);
+	req_free(req);
+}
+
+void nbr_req_put(struct nbr_req *req)
+{
+	if (atomic_dec_and_test(&req->pending))
+		req_complete(req);
+}
+
+/* The peer's part of @req is settled; @ok: the peer has the data. */
+void nbr_req_net_done(struct nbr_req *req, bool ok)
+{
+	req->net_ok = ok;
+	nbr_req_put(req);
+}
+
+/*
+ * Hand a write to the peer if we replicate now. On true, *@reqp holds two
+ * references: the caller's local part (nbr_req_put() when the local write
+ * is done) and the net part, owned by the sender. May sleep.
+ */
+bool nbr_net_submit_write(struct nbr_device *dev, struct bio *bio,
+			  struct nbr_req **reqp)
+{
+	struct nbr_conn *conn;
+	struct nbr_req *req;
+	bool queued = false;
+
+	spin_lock_irq(&dev->lock);
+	conn = dev->conn;
+	if (conn)
+		atomic_inc(&conn->reqs_alive);
+	spin_unlock_irq(&dev->lock);
+	if (!conn)
+		return false;
+	req = kzalloc(sizeof(*req), GFP_NOIO);
+	if (!req)
+		goto out_put;
+	req->conn = conn;
+	req->bio = bio;
+	req->sector = bio->bi_iter.bi_sector;
+	req->size = bio->bi_iter.bi_size;
+	atomic_set(&req->pending, 2);
+	spin_lock_irq(&conn->lock);
+	if (conn->replicating) {
+		list_add_tail(&req->list, &conn->send_queue);
+		queued = true;
+	}
+	spin_unlock_irq(&conn->lock);
+	if (!queued) {
+		kfree(req);
+		goto out_put;
+	}
+	wake_up_all(&conn->wait);
+	*reqp = req;
+	return true;
+
+out_put:
+	if (atomic_dec_and_test(&conn->reqs_alive))
+		wake_up_all(&conn->wait);
+	return false;
+}
+
+/* Send one packet on @kind under its mutex; a failure breaks the link. */
+int nbr_send_packet(struct nbr_conn *conn, enum nbr_sock kind,
+		    const void *buf, int len)
+{
+	struct mutex *m = kind == NBR_SOCK_META ? &conn->meta_send_mutex :
+						  &conn->data_send_mutex;
+	struct socket *sock = kind == NBR_SOCK_META ? conn->meta : conn->data;
+	int err;
+
+	if (len < 0)
+		return len;
+	mutex_lock(m);
+	err = nbr_send_all(sock, buf, len, 0);
+	mutex_unlock(m);
+	if (err)
+		nbr_conn_fail(conn, err == -ETIMEDOUT ? NBR_C_TIMEOUT :
+			      NBR_C_BROKENPIPE, "send failed");
+	return err;
+}
+
+static u32 data_crc(struct bio *bio)
+{
+	struct bvec_iter iter;
+	struct bio_vec bv;
+	u32 crc = ~0u;
+	void *p;
+
+	bio_for_each_segment(bv, bio, iter) {
+		p = kmap_local_page(bv.bv_page);
+		crc = crc32c(crc, p + bv.bv_offset, bv.bv_len);
+		kunmap_local(p);
+	}
+	return ~crc;
+}
+
+static u32 dp_flags(struct nbr_conn *conn, struct bio *bio)
+{
+	u32 f = 0;
+
+	if (conn->agreed.features & NBR_FEAT_FLUSH_FUA) {
+		if (bio->bi_opf & REQ_PREFLUSH)
+			f |= NBR_DP_FLUSH;
+		if (bio->bi_opf & REQ_FUA)
+			f |= NBR_DP_FUA;
+	}
+	if (conn->conf.proto == NBR_PROT_B)
+		f |= NBR_DP_SEND_RECV_ACK;
+	else if (conn->conf.proto == NBR_PROT_C)
+		f |= NBR_DP_SEND_WRITE_ACK;
+	if (conn->conf.integrity == NBR_INTEGRITY_CRC32C)
+		f |= NBR_DP_CRC32C;
+	return f;
+}
+
+/* Header, fixed part and the bio's bytes, copied into the socket. */
+static int send_data(struct nbr_conn *conn, struct nbr_req *req)
+{
+	u8 buf[sizeof(struct nbr_header) + sizeof(struct nbr_p_data)];
+	struct bio *bio = req->bio;
+	struct nbr_data d = {};
+	struct bvec_iter iter;
+	struct bio_vec bv;
+	int len, err;
+	void *p;
+
+	d.sector = req->sector;
+	d.block_id = (u64)req->seq;
+	d.seq = req->seq;
+	d.epoch = req->epoch;
+	d.flags = req->dp_flags;
+	d.size = req->size;
+	if (d.flags & NBR_DP_CRC32C)
+		d.crc = data_crc(bio);
+	len = nbr_encode_data(buf, sizeof(buf), &d);
+	if (len < 0)
+		return len;
+	mutex_lock(&conn->data_send_mutex);
+	err = nbr_send_all(conn->data, buf, len, req->size ? MSG_MORE : 0);
+	bio_for_each_segment(bv, bio, iter) {
+		if (err)
+			break;
+		p = kmap_local_page(bv.bv_page);
+		err = nbr_send_all(conn->data, p + bv.bv_offset, bv.bv_len,
+				   iter.bi_size > bv.bv_len ? MSG_MORE : 0);
+		kunmap_local(p);
+	}
+	mutex_unlock(&conn->data_send_mutex);
+	if (!err)
+		atomic64_add(req->size >> SECTOR_SHIFT, &conn->sent_sect);
+	return err;
+}
+
+static int send_barrier(struct nbr_conn *conn, u32 epoch)
+{
+	u8 buf[sizeof(struct nbr_header) + sizeof(struct nbr_p_barrier)];
+	struct nbr_barrier b = { .epoch = epoch };
+
+	return nbr_send_packet(conn, NBR_SOCK_DATA, buf,
+			       nbr_encode_barrier(buf, sizeof(buf), &b));
+}
+
+static int send_state(struct nbr_conn *conn)
+{
+	u8 buf[sizeof(struct nbr_header) + sizeof(struct nbr_p_state)];
+	struct nbr_state st = nbr_get_state(conn->dev);
+	struct nbr_state_msg m = { .role = st.role, .disk = st.disk,
+				   .conn = st.conn };
+
+	return nbr_send_packet(conn, NBR_SOCK_DATA, buf,
+			       nbr_encode_state(buf, sizeof(buf), &m));
+}
+
+/*
+ * Take the next request and number it; decide whether the epoch must be
+ * closed first (*@barrier gets its number). @rec is preallocated because
+ * we hold a spinlock here.
+ */
+static struct nbr_req *next_req(struct nbr_conn *conn,
+				struct nbr_epoch_rec **rec, u32 *barrier)
+{
+	struct nbr_req *req;
+
+	lockdep_assert_held(&conn->lock);
+	*barrier = 0;
+	req = list_first_entry_or_null(&conn->send_queue, struct nbr_req,
+				       list);
+	if (!req)
+		return NULL;
+	list_del_init(&req->list);
+	if (conn->epoch_writes &&
+	    (conn->epoch_close || conn->epoch_writes >= conn->conf.max_epoch)) {
+		(*rec)->epoch = conn->epoch;
+		(*rec)->writes = conn->epoch_writes;
+		list_add_tail(&(*rec)->list, &conn->epochs);
+		*rec = NULL;
+		*barrier = conn->epoch++;
+		conn->epoch_writes = 0;
+		conn->epoch_close = false;
+	}
+	req->seq = ++conn->seq;
+	if (!req->seq)			/* 0 is "not sent" */
+		req->seq = ++conn->seq;
+	req->epoch = conn->epoch;
+	conn->epoch_writes++;
+	req->dp_flags = dp_flags(conn, req->bio);
+	req->sent_at = jiffies;
+	/* Before the send: the ack may beat kernel_sendmsg() back. */
+	if (conn->conf.proto != NBR_PROT_A) {
+		list_add_tail(&req->list, &conn->tl);
+		atomic_inc(&conn->pending);
+	}
+	return req;
+}
+
+static bool sender_has_work(struct nbr_conn *conn)
+{
+	bool work;
+
+	spin_lock_irq(&conn->lock);
+	work = conn->fail_state || conn->state_dirty ||
+	       !list_empty(&conn->send_queue);
+	spin_unlock_irq(&conn->lock);
+	return work || kthread_should_stop();
+}
+
+/* One round of work; false when the connection is broken. */
+static bool sender_round(struct nbr_conn *conn, struct nbr_epoch_rec **rec)
+{
+	struct nbr_req *req;
+	bool state;
+	u32 barrier;
+	int err;
+
+	spin_lock_irq(&conn->lock);
+	if (conn->fail_state) {
+		spin_unlock_irq(&conn->lock);
+		return false;
+	}
+	state = conn->state_dirty;
+	conn->state_dirty = false;
+	spin_unlock_irq(&conn->lock);
+	if (state && send_state(conn))
+		return false;
+
+	spin_lock_irq(&conn->lock);
+	req = next_req(conn, rec, &barrier);
+	spin_unlock_irq(&conn->lock);
+	if (!req)
+		return true;
+	if (barrier && send_barrier(conn, barrier)) {
+		if (conn->conf.proto == NBR_PROT_A)
+			nbr_req_net_done(req, false);
+		return false;
+	}
+	err = send_data(conn, req);
+	if (err)
+		nbr_conn_fail(conn, err == -ETIMEDOUT ? NBR_C_TIMEOUT :
+			      NBR_C_BROKENPIPE, "sending data failed");
+	/* B and C requests sit in the transfer log until their ack. */
+	if (conn->conf.proto == NBR_PROT_A)
+		nbr_req_net_done(req, !err);
+	return !err;
+}
+
+static int sender_thread(void *arg)
+{
+	struct nbr_conn *conn = arg;
+	struct nbr_epoch_rec *rec = NULL;
+
+	while (!kthread_should_stop()) {
+		if (!rec)
+			rec = kmalloc(sizeof(*rec), GFP_NOIO);
+		if (!rec) {
+			nbr_conn_fail(conn, NBR_C_NETWORKFAILURE,
+				      "out of memory");
+			break;
+		}
+		wait_event_interruptible(conn->wait, sender_has_work(conn));
+		if (!sender_round(conn, &rec))
+			break;
+	}
+	kfree(rec);
+	/* Idle until teardown stops us. */
+	while (!kthread_should_stop())
+		wait_event_interruptible(conn->wait, kthread_should_stop());
+	return 0;
+}
+
+int nbr_sender_start(struct nbr_conn *conn)
+{
+	struct task_struct *t;
+
+	t = kthread_run(sender_thread, conn, "nbr_send/%u", conn->dev->minor);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	conn->sender = t;
+	return 0;
+}
+
+/* Teardown: nothing in flight will be answered. Helpers are stopped. */
+void nbr_fail_requests(struct nbr_conn *conn)
+{
+	struct nbr_epoch_rec *rec, *rtmp;
+	struct nbr_req *req, *tmp;
+	LIST_HEAD(dead);
+
+	spin_lock_irq(&conn->lock);
+	list_splice_init(&conn->send_queue, &dead);
+	list_for_each_entry(req, &conn->tl, list)
+		atomic_dec(&conn->pending);
+	list_splice_tail_init(&conn->tl, &dead);
+	list_for_each_entry_safe(rec, rtmp, &conn->epochs, list) {
+		list_del(&rec->list);
+		kfree(rec);
+	}
+	spin_unlock_irq(&conn->lock);
+	list_for_each_entry_safe(req, tmp, &dead, list) {
+		list_del_init(&req->list);
+		nbr_req_net_done(req, false);
+	}
+}
+
+/* An ack from the meta socket: find its request in the transfer log. */
+int nbr_got_block_ack(struct nbr_conn *conn, unsigned int cmd,
+		      const struct nbr_block_ack *a)
+{
+	struct nbr_req *req, *found = NULL;
+
+	spin_lock_irq(&conn->lock);
+	list_for_each_entry(req, &conn->tl, list) {
+		if (req->seq == a->seq) {
+			if (req->sector == a->sector && req->size == a->size &&
+			    a->block_id == (u64)req->seq)
+				found = req;
+			break;
+		}
+	}
+	if (found) {
+		list_del_init(&found->list);
+		atomic_dec(&conn->pending);
+	}
+	spin_unlock_irq(&conn->lock);
+	if (found) {
+		nbr_req_net_done(found, cmd != NBR_P_NEG_ACK);
+		return 0;
+	}
+	/* Protocol A keeps no log: a failed peer write only diverges us. */
+	if (cmd == NBR_P_NEG_ACK && conn->conf.proto == NBR_PROT_A) {
+		atomic64_add(a->size >> SECTOR_SHIFT, &conn->dev->oos_sect);
+		return 0;
+	}
+	return -EPROTO;
+}
+
+int nbr_got_barrier_ack(struct nbr_conn *conn,
+			const struct nbr_barrier_ack *b)
+{
+	struct nbr_epoch_rec *rec;
+	int err = -EPROTO;
+
+	spin_lock_irq(&conn->lock);
+	rec = list_first_entry_or_null(&conn->epochs, struct nbr_epoch_rec,
+				       list);
+	if (rec && rec->epoch == b->epoch && rec->writes == b->set_size) {
+		list_del(&rec->list);
+		err = 0;
+	} else {
+		rec = NULL;
+	}
+	spin_unlock_irq(&conn->lock);
+	kfree(rec);
+	return err;
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TCP sockets of a connection: listen, connect and accept with bounded
+ * waits, whole-buffer send and receive, and the one place where a
+ * received packet header is validated (kernel/lib/codec.c) before any
+ * payload byte is read.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/tcp.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "nbr_net.h"
+
+static int new_sock(struct nbr_conn *conn, struct socket **res)
+{
+	int family = conn->conf.my_addr.ss_family;
+
+	return sock_create_kern(&init_net, family, SOCK_STREAM, IPPROTO_TCP,
+				res);
+}
+
+void nbr_sock_set_timeouts(struct socket *sock, long rcv, long snd)
+{
+	struct sock *sk = sock->sk;
+
+	lock_sock(sk);
+	sk->sk_rcvtimeo = rcv;
+	sk->sk_sndtimeo = snd;
+	release_sock(sk);
+}
+
+/*
+ * Acks and pings must not wait for Nagle or sit behind bulk data: the
+ * meta socket gets TCP_NODELAY and interactive priority.
+ */
+void nbr_sock_tune(struct socket *sock, enum nbr_sock kind)
+{
+	struct sock *sk = sock->sk;
+
+	sock_set_keepalive(sk);
+	if (kind == NBR_SOCK_META) {
+		tcp_sock_set_nodelay(sk);
+		sk->sk_priority = TC_PRIO_INTERACTIVE;
+	}
+}
+
+/* Listen on our own address (may sleep). */
+int nbr_sock_listen(struct nbr_conn *conn, struct socket **res)
+{
+	struct socket *sock;
+	int err;
+
+	err = new_sock(conn, &sock);
+	if (err)
+		return err;
+	sock_set_reuseaddr(sock->sk);
+	err = kernel_bind(sock, (struct sockaddr *)&conn->conf.my_addr,
+			  conn->conf.addr_len);
+	if (err)
+		goto out_release;
+	err = kernel_listen(sock, 4);
+	if (err)
+		goto out_release;
+	*res = sock;
+	return 0;
+
+out_release:
+	sock_release(sock);
+	return err;
+}
+
+/*
+ * Connect from our address to the peer's. The connect waits at most
+ * connect-int seconds (sk_sndtimeo bounds a blocking connect), so an
+ * unreachable peer never blocks disconnect for long.
+ */
+int nbr_sock_connect(struct nbr_conn *conn, struct socket **res)
+{
+	struct sockaddr_storage src = conn->conf.my_addr;
+	struct socket *sock;
+	int err;
+
+	err = new_sock(conn, &sock);
+	if (err)
+		return err;
+	/* Same source address as configured, any port. */
+	if (src.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&src)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)&src)->sin_port = 0;
+	sock_set_reuseaddr(sock->sk);
+	err = kernel_bind(sock, (struct sockaddr *)&src, conn->conf.addr_len);
+	if (err)
+		goto out_release;
+	nbr_sock_set_timeouts(sock, conn->conf.connect_int_s * HZ,
+			      conn->conf.connect_int_s * HZ);
+	err = kernel_connect(sock, (struct sockaddr *)&conn->conf.peer_addr,
+			     conn->conf.addr_len, 0);
+	if (err)
+		goto out_release;
+	*res = sock;
+	return 0;
+
+out_release:
+	sock_release(sock);
+	return err;
+}
+
+/* Wait up to @timeout jiffies for a connection; -EAGAIN when none came. */
+int nbr_sock_accept(struct socket *listen, long timeout, struct socket **res)
+{
+	nbr_sock_set_timeouts(listen, timeout, timeout);
+	return kernel_accept(listen, res, 0);
+}
+
+void nbr_sock_close(struct socket **sock)
+{
+	if (!*sock)
+		return;
+	kernel_sock_shutdown(*sock, SHUT_RDWR);
+	sock_release(*sock);
+	*sock = NULL;
+}
+
+/* Send all of @buf; a short send is an error. May sleep. */
+int nbr_send_all(struct socket *sock, const void *buf, size_t len,
+		 unsigned int flags)
+{
+	struct kvec iov;
+	struct msghdr msg;
+	int rv;
+
+	while (len) {
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_flags = flags | MSG_NOSIGNAL;
+		iov.iov_base = (void *)buf;
+		iov.iov_len = len;
+		rv = kernel_sendmsg(sock, &msg, &iov, 1, len);
+		if (rv == -EAGAIN || rv == 0)
+			return -ETIMEDOUT;
+		if (rv < 0)
+			return rv;
+		buf += rv;
+		len -= rv;
+	}
+	return 0;
+}
+
+/*
+ * Receive exactly @len bytes. -ECONNRESET when the peer closed,
+ * -EAGAIN when the receive timeout expired before the first byte.
+ */
+int nbr_recv_all(struct socket *sock, void *buf, size_t len)
+{
+	struct kvec iov;
+	struct msghdr msg;
+	bool started = false;
+	int rv;
+
+	while (len) {
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_flags = MSG_NOSIGNAL;
+		iov.iov_base = buf;
+		iov.iov_len = len;
+		rv = kernel_recvmsg(sock, &msg, &iov, 1, len, MSG_WAITALL);
+		if (rv == 0)
+			return -ECONNRESET;
+		if (rv == -EAGAIN && started)
+			return -ETIMEDOUT;
+		if (rv < 0)
+			return rv;
+		started = true;
+		buf += rv;
+		len -= rv;
+	}
+	return 0;
+}
+
+/*
+ * Read one packet: the header, validated (magic, command, length bounds,
+ * legal on this socket in this phase), then a payload of at most @size
+ * bytes into @buf. DATA payloads beyond the fixed part are left for the
+ * caller. -EPROTO with *@reason on a bad packet.
+ */
+int nbr_recv_packet(struct nbr_conn *conn, struct socket *sock,
+		    enum nbr_sock kind, enum nbr_phase phase,
+		    struct nbr_hdr *hdr, void *buf, size_t size,
+		    const char **reason)
+{
+	u8 raw[sizeof(struct nbr_header)];
+	size_t fixed;
+	int err;
+
+	err = nbr_recv_all(sock, raw, sizeof(raw));
+	if (err)
+		return err;
+	err = nbr_decode_header(raw, sizeof(raw), hdr, reason);
+	if (err)
+		return -EPROTO;
+	err = nbr_packet_allowed(hdr->cmd, kind, phase, reason);
+	if (err)
+		return -EPROTO;
+	fixed = hdr->cmd == NBR_P_DATA ? sizeof(struct nbr_p_data) : hdr->len;
+	if (fixed > size) {
+		*reason = "packet larger than expected here";
+		return -EPROTO;
+	}
+	return fixed ? nbr_recv_all(sock, buf, fixed) : 0;
+}
