@@ -109,13 +109,16 @@ static bool interrupted(int err)
  * lower node's connect is closed as soon as TCP is up (the rule would
  * close it anyway); it tells the higher node to connect now instead of at
  * its next connect-int. Waiting for authentication on it could deadlock
- * two nodes that both connect while neither accepts.
+ * two nodes that both connect while neither accepts. The higher node
+ * closes what it accepts unread: only the lower node authenticates (and
+ * logs) strangers on its port.
  */
 static int establish(struct nbr_conn *conn, int keep_out)
 {
 	struct socket *listen, *got[NBR_SOCK_META + 1] = {}, *s;
 	long wait = conn->conf.connect_int_s * HZ;
 	enum nbr_sock kind;
+	bool knock = true;
 	int err;
 
 	err = nbr_sock_listen(conn, &listen);
@@ -134,7 +137,7 @@ static int establish(struct nbr_conn *conn, int keep_out)
 				got[kind] = s;
 				continue;
 			}
-		} else if (!got[NBR_SOCK_DATA] && !got[NBR_SOCK_META]) {
+		} else if (knock && !got[NBR_SOCK_DATA] && !got[NBR_SOCK_META]) {
 			err = nbr_sock_connect(conn, &s);
 			if (interrupted(err))
 				break;
@@ -153,6 +156,12 @@ static int establish(struct nbr_conn *conn, int keep_out)
 		err = accept_one(conn, listen, wait, &s, &kind);
 		if (interrupted(err))
 			break;
+		/*
+		 * Knock again only after a quiet connect-int: after a failed
+		 * authentication an immediate knock would make both nodes
+		 * retry in a tight loop.
+		 */
+		knock = err == -EAGAIN;
 		if (err)
 			continue;
 		if (got[kind])
