@@ -1,0 +1,106 @@
+"""Protocol C: a writer on alpha writes numbered 4 KiB blocks with O_DIRECT
+and O_DSYNC and reports each completed block over TCP to a listener on the
+LAN side (the ack log never lives on the node under test). alpha is powered
+off hard mid-stream; bravo notices (ping-timeout), is promoted, and every
+block alpha reported as completed is on bravo with its content."""
+
+import re
+import threading
+
+from nbvm import scenario
+
+ADDR = {"alpha": "10.99.0.1", "bravo": "10.99.0.2"}
+
+WRITER = r'''
+import mmap, os, socket
+log = socket.create_connection(("10.99.0.254", 9999))
+fd = os.open("/dev/nb0", os.O_WRONLY | os.O_DIRECT | os.O_DSYNC)
+buf = mmap.mmap(-1, 4096)
+for i in range(15000):
+    buf.seek(0)
+    buf.write((b"%08d" % i) * 512)
+    if os.pwrite(fd, buf, i * 4096) != 4096:
+        raise SystemExit("short write")
+    log.sendall(b"%d\n" % i)
+'''
+
+LISTENER = r'''
+import socket
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("10.99.0.254", 9999))
+srv.listen(1)
+srv.settimeout(60)
+c, _ = srv.accept()
+c.settimeout(8)
+data = b""
+try:
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        data += d
+except OSError:
+    pass
+print(data.decode(), end="")
+'''
+
+CHECK = r'''
+import os, sys
+ids = [int(x) for x in open("/tmp/acked").read().split()]
+fd = os.open("/dev/nb0", os.O_RDONLY)
+bad = [i for i in ids if os.pread(fd, 4096, i * 4096) != (b"%08d" % i) * 512]
+print(len(ids), "acked", len(bad), "missing", bad[:10])
+sys.exit(1 if bad else 0)
+'''
+
+
+def net(node, peer):
+    node.run(f"drbdsetup /dev/nb0 net ipv4:{ADDR[node.name]}:7788 "
+             f"ipv4:{ADDR[peer.name]}:7788 C --peer-name={peer.name} "
+             "--cram-hmac-alg=sha256 --shared-secret=s3cr3t --ping-int=2")
+
+
+def proc(node):
+    return node.out("cat /proc/drbd")
+
+
+@scenario(nodes=2)
+def run(c):
+    a, b = c.a, c.b
+    for n in (a, b):
+        n.run("drbdsetup new-minor 0 --resource r0")
+        n.run("drbdsetup /dev/nb0 disk /dev/vdb internal")
+    a.run("drbdsetup /dev/nb0 primary --force")
+    net(a, b)
+    net(b, a)
+    c.wait_until(lambda: "cs:Connected" in proc(a) and "cs:Connected" in proc(b), 60,
+                 "connected")
+
+    got = {}
+    listener = threading.Thread(
+        target=lambda: got.setdefault("res", c.host_run(f"python3 -c '{LISTENER}'",
+                                                        timeout=300)))
+    listener.start()
+    a.put("/tmp/writer.py", WRITER)
+    a.spawn("python3 /tmp/writer.py")
+
+    def received_kib():
+        m = re.search(r"\bnr:(\d+)", proc(b))
+        return int(m.group(1)) if m else 0
+    c.wait_until(lambda: received_kib() >= 2048, 120, "bravo received 2 MiB")
+    a.poweroff()
+    listener.join(120)
+    acked = got["res"].out.split()
+    assert len(acked) >= 400, len(acked)
+
+    c.wait_until(lambda: "cs:Connected" not in proc(b), 60, "bravo notices the loss")
+    b.run("drbdsetup /dev/nb0 primary --force")
+    b.put("/tmp/acked", "\n".join(acked) + "\n")
+    b.put("/tmp/check.py", CHECK)
+    print(b.out("python3 /tmp/check.py"))
+    b.run("drbdsetup /dev/nb0 disconnect")
+    b.run("drbdsetup /dev/nb0 secondary")
+    b.run("drbdsetup /dev/nb0 down")
+    b.run("drbdsetup del-minor 0")
+    b.run("rmmod nbr")
