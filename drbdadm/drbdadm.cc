@@ -3,6 +3,7 @@
 #include "conf/dump.h"
 #include "conf/parser.h"
 #include "conf/resolve.h"
+#include "drbdadm/meta_plan.h"
 #include "drbdadm/plan.h"
 #include "drbdadm/status_json.h"
 
@@ -22,6 +23,7 @@ struct Options {
     bool dry_run = false;
     std::string hostname;
     std::string drbdsetup;
+    std::string drbdmeta;
     std::vector<std::string> resources;
     bool force = false;
     bool discard_my_data = false;
@@ -153,6 +155,41 @@ int DoAdjust(Context& c, const Target& t) {
     return RunPlan(c, Adjust(t.r, running));
 }
 
+// create-md and apply-al rewrite the metadata under a running device's
+// feet: refuse while the kernel has the disk attached.
+int RefuseIfAttached(Context& c, const Target& t, const char* verb) {
+    QueryResult q = c.runner.Query(DeviceCommand(t.r, "status", {"--json"}));
+    if (q.status != 0)
+        return kExitOk; // no such minor: nothing is attached
+    auto fields = ParseStatusJson(q.output);
+    std::string disk = fields && fields->count("disk") ? (*fields)["disk"] : "";
+    if (disk == "Diskless")
+        return kExitOk;
+    c.err << "drbdadm: " << t.r.name << ": " << t.r.device << " has its disk attached ("
+          << (disk.empty() ? "state unknown" : disk) << "); run 'drbdadm down " << t.r.name
+          << "' (or detach) before " << verb << "\n";
+    return kExitConflict;
+}
+
+int DoCreateMd(Context& c, const Target& t) {
+    if (int rc = RefuseIfAttached(c, t, "create-md"))
+        return rc;
+    return RunPlan(c, {MetaCommand(t.r, "create-md",
+                                   c.opts.force ? std::vector<std::string>{"--force"}
+                                                : std::vector<std::string>{})});
+}
+int DoApplyAl(Context& c, const Target& t) {
+    if (int rc = RefuseIfAttached(c, t, "apply-al"))
+        return rc;
+    return RunPlan(c, {MetaCommand(t.r, "apply-al")});
+}
+int DoDumpMd(Context& c, const Target& t) {
+    return RunPlan(c, {MetaCommand(t.r, "dump-md")});
+}
+int DoShowGi(Context& c, const Target& t) {
+    return RunPlan(c, {MetaCommand(t.r, "show-gi")});
+}
+
 int DoDump(Context& c, const Target& t) {
     c.out << "# " << t.res.loc.file << ":" << t.res.loc.line << "\n" << conf::DumpResource(t.res);
     return kExitOk;
@@ -223,6 +260,17 @@ const Verb kVerbs[] = {
      "Runs: drbdsetup /dev/nbN status", DoStatus},
     {"wait-connect", "Wait until the peer is connected (startup wfc-timeout)",
      "Runs: drbdsetup /dev/nbN wait-connect [--timeout=SECONDS]", DoWaitConnect},
+    {"create-md", "Write new metadata on the backing (or meta) disk",
+     "Runs: drbdmeta DISK create-md {--internal | --meta-disk MD [--meta-index N]} [--force]. "
+     "Refuses while the disk is attached; drbdmeta refuses to overwrite valid metadata or a "
+     "file system without --force.", DoCreateMd},
+    {"dump-md", "Print the metadata: every field, the UUIDs, the out-of-sync count",
+     "Runs: drbdmeta DISK dump-md {--internal | --meta-disk MD [--meta-index N]}", DoDumpMd},
+    {"show-gi", "Print the generation identifiers and what they mean",
+     "Runs: drbdmeta DISK show-gi {--internal | --meta-disk MD [--meta-index N]}", DoShowGi},
+    {"apply-al", "Mark the activity log's extents out of sync (after a Primary crash)",
+     "Runs: drbdmeta DISK apply-al {--internal | --meta-disk MD [--meta-index N]}. "
+     "Refuses while the disk is attached.", DoApplyAl},
     {"dump", "Print the parsed configuration in canonical form",
      "With no resource or 'all', prints the whole configuration", DoDump},
     {"sh-dev", "Print the device name (/dev/nbN)", "", DoShDev},
@@ -237,7 +285,8 @@ const Verb kVerbs[] = {
 constexpr const char* kFooter =
     "Resources: one or more names from the configuration, or 'all'.\n"
     "Exit codes: 0 success, 1 configuration error, 2 usage error, 3 unknown resource,\n"
-    "10 a drbdsetup command failed, 11 the running state conflicts with the configuration.\n"
+    "10 a drbdsetup or drbdmeta command failed, 11 the running state conflicts with the\n"
+    "configuration (or the disk is attached for create-md/apply-al).\n"
     "See drbdadm(8) and drbd.conf(5).";
 
 std::optional<std::vector<const conf::Resource*>>
@@ -276,6 +325,8 @@ int Run(const std::vector<std::string>& args, Environment& env) {
         ->default_str("uname -n");
     app.add_option("-s,--drbdsetup", opts.drbdsetup,
                    "drbdsetup program (default: next to drbdadm, else from PATH)");
+    app.add_option("-m,--drbdmeta", opts.drbdmeta,
+                   "drbdmeta program (default: next to drbdadm, else from PATH)");
     for (const Verb& v : kVerbs) {
         CLI::App* sub = app.add_subcommand(v.name, v.help);
         if (*v.details)
@@ -289,6 +340,9 @@ int Run(const std::vector<std::string>& args, Environment& env) {
             sub->add_flag("--discard-my-data", opts.discard_my_data,
                           "After a split brain: this node's changes are thrown away and it "
                           "becomes the sync target");
+        if (std::string_view(v.name) == "create-md")
+            sub->add_flag("--force", opts.force,
+                          "Overwrite existing metadata or a detected file system");
         if (std::string_view(v.name) == "primary")
             sub->add_flag("--force", opts.force,
                           "Promote even without up-to-date data (becomes the sync source)");
@@ -342,12 +396,15 @@ int Run(const std::vector<std::string>& args, Environment& env) {
     if (!selected)
         return kExitUnknownResource;
 
-    std::unique_ptr<Runner> exec;
+    std::unique_ptr<Runner> exec, exec_meta, router;
     Runner* base = env.runner;
     if (!base) {
         exec = std::make_unique<ExecRunner>(opts.drbdsetup.empty() ? LocateDrbdsetup()
                                                                    : opts.drbdsetup);
-        base = exec.get();
+        exec_meta = std::make_unique<ExecRunner>(opts.drbdmeta.empty() ? LocateTool("drbdmeta")
+                                                                       : opts.drbdmeta);
+        router = std::make_unique<ToolRouter>(*exec, *exec_meta);
+        base = router.get();
     }
     std::optional<DryRunRunner> dry;
     if (opts.dry_run)

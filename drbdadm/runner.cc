@@ -77,6 +77,8 @@ std::string FormatCommand(const Argv& argv) {
 
 int ExecRunner::Spawn(const Argv& argv, std::string* capture) {
     std::vector<std::string> args = argv;
+    // Prepared before fork(): the child only calls async-signal-safe code.
+    const std::string cannot_run = "drbdadm: cannot run " + argv[0] + ": ";
     args[0] = program_;
     std::vector<char*> cargv;
     for (std::string& a : args)
@@ -106,7 +108,7 @@ int ExecRunner::Spawn(const Argv& argv, std::string* capture) {
             execv(cargv[0], cargv.data());
         else
             execvp(cargv[0], cargv.data());
-        const char* msg = "drbdadm: cannot run drbdsetup: ";
+        const char* msg = cannot_run.c_str();
         const char* why = std::strerror(errno);
         [[maybe_unused]] ssize_t n = write(STDERR_FILENO, msg, std::strlen(msg));
         n = write(STDERR_FILENO, why, std::strlen(why));
@@ -143,15 +145,19 @@ QueryResult ExecRunner::Query(const Argv& argv) {
     return r;
 }
 
-std::string LocateDrbdsetup() {
+std::string LocateTool(const std::string& name) {
     std::error_code ec;
     auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (!ec) {
-        auto candidate = self.parent_path() / "drbdsetup";
+        auto candidate = self.parent_path() / name;
         if (access(candidate.c_str(), X_OK) == 0)
             return candidate.string();
     }
-    return "drbdsetup";
+    return name;
+}
+
+std::string LocateDrbdsetup() {
+    return LocateTool("drbdsetup");
 }
 
 int DryRunRunner::Execute(const Argv& argv) {

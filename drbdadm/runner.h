@@ -9,7 +9,7 @@
 
 namespace nbr::drbdadm {
 
-using Argv = std::vector<std::string>; // argv[0] is "drbdsetup"
+using Argv = std::vector<std::string>; // argv[0] is "drbdsetup" or "drbdmeta"
 
 struct QueryResult {
     int status = 0;
@@ -45,6 +45,24 @@ class ExecRunner : public Runner {
 // `drbdsetup` next to the running drbdadm binary if it exists there, else
 // "drbdsetup" to be found through PATH.
 std::string LocateDrbdsetup();
+// The same for any tool installed next to drbdadm ("drbdmeta").
+std::string LocateTool(const std::string& name);
+
+// Sends commands whose argv[0] is "drbdmeta" to one runner and all others
+// (drbdsetup) to another, so each program can have its own path.
+class ToolRouter : public Runner {
+  public:
+    ToolRouter(Runner& drbdsetup, Runner& drbdmeta) : setup_(drbdsetup), meta_(drbdmeta) {}
+    int Execute(const Argv& argv) override { return Pick(argv).Execute(argv); }
+    QueryResult Query(const Argv& argv) override { return Pick(argv).Query(argv); }
+
+  private:
+    Runner& Pick(const Argv& argv) {
+        return !argv.empty() && argv[0] == "drbdmeta" ? meta_ : setup_;
+    }
+    Runner& setup_;
+    Runner& meta_;
+};
 
 // -d/--dry-run: prints state-changing commands instead of running them.
 class DryRunRunner : public Runner {

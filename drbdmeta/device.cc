@@ -46,8 +46,8 @@ bool Device::Read(std::uint64_t offset, std::size_t len, Bytes& out) {
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            error_ = path_ + ": read at " + std::to_string(offset + done) + ": " +
-                     std::strerror(errno);
+            error_ =
+                path_ + ": read at " + std::to_string(offset + done) + ": " + std::strerror(errno);
             return false;
         }
         if (n == 0)

@@ -2,7 +2,6 @@
 
 #include "drbdmeta/device.h"
 #include "drbdmeta/signature.h"
-
 #include "nbr_al.h"
 #include "nbr_bitmap.h"
 #include "nbr_meta.h"
@@ -52,11 +51,11 @@ class Tool {
         return code;
     }
     std::string Where() const {
-        return o_.meta_disk.empty() ? o_.device + " (internal)"
-                                    : o_.meta_disk + (o_.meta_index >= 0
-                                                          ? " [" + std::to_string(o_.meta_index) + "]"
-                                                          : "") +
-                                          " (external, data on " + o_.device + ")";
+        return o_.meta_disk.empty()
+                   ? o_.device + " (internal)"
+                   : o_.meta_disk +
+                         (o_.meta_index >= 0 ? " [" + std::to_string(o_.meta_index) + "]" : "") +
+                         " (external, data on " + o_.device + ")";
     }
     std::uint64_t SbOffset() {
         if (devs_.internal())
@@ -140,12 +139,13 @@ int Tool::RefuseOverwrite(const struct nbr_md_layout& l) {
     struct nbr_md_sb old {};
     int rc = nbr_md_sb_decode(blk.data(), blk.size(), l.sb_offset, &old, nullptr);
     if (rc == 0)
-        return Fail(kExitRefused, Where() + " already holds valid nbr metadata (current "
-                                            "generation " + Hex(old.uuid_current) +
+        return Fail(kExitRefused, Where() +
+                                      " already holds valid nbr metadata (current "
+                                      "generation " +
+                                      Hex(old.uuid_current) +
                                       "); refusing to overwrite it without --force");
     if (rc != -NBR_MD_E_BLANK && rc != -NBR_MD_E_MAGIC)
-        return Fail(kExitRefused, Where() + " holds damaged nbr metadata (" +
-                                      nbr_md_strerror(rc) +
+        return Fail(kExitRefused, Where() + " holds damaged nbr metadata (" + nbr_md_strerror(rc) +
                                       "); refusing to overwrite it without --force");
     // Whatever starts where we would write, and, for internal metadata, a
     // file system on the data area that reaches into the metadata area.
@@ -178,10 +178,9 @@ int Tool::CreateMd() {
     if (int rc = Open(true))
         return rc;
     struct nbr_md_layout l {};
-    int rc = devs_.internal()
-                 ? nbr_md_layout_internal(devs_.data->size(), NBR_AL_SLOTS_DEFAULT, &l)
-                 : nbr_md_layout_external(devs_.data->size(), devs_.external->size(),
-                                          o_.meta_index, NBR_AL_SLOTS_DEFAULT, &l);
+    int rc = devs_.internal() ? nbr_md_layout_internal(devs_.data->size(), NBR_AL_SLOTS_DEFAULT, &l)
+                              : nbr_md_layout_external(devs_.data->size(), devs_.external->size(),
+                                                       o_.meta_index, NBR_AL_SLOTS_DEFAULT, &l);
     if (rc)
         return Fail(kExitNoRoom, Where() + ": cannot lay out metadata: " + nbr_md_strerror(rc));
     if (!o_.force)
@@ -268,8 +267,8 @@ int Tool::DumpMd() {
     row("layout", sb_.layout == NBR_MD_INTERNAL ? "internal" : "external");
     row("device-uuid", Hex(sb_.device_uuid));
     row("superblock", "byte " + std::to_string(sb_.sb_offset));
-    row("metadata-area", "byte " + std::to_string(sb_.md_offset) + ", " +
-                             std::to_string(sb_.md_size) + " bytes");
+    row("metadata-area",
+        "byte " + std::to_string(sb_.md_offset) + ", " + std::to_string(sb_.md_size) + " bytes");
     row("data-size", std::to_string(sb_.data_sectors) + " sectors (" +
                          std::to_string(sb_.data_sectors / 2) + " KiB)");
     row("last-agreed-size", std::to_string(sb_.la_size_sect) + " sectors");
@@ -296,18 +295,17 @@ void Tool::PrintGi() {
             "|                |                +--<  younger history UUID  >-\n"
             "|                |                |                +--<  older history UUID  >-\n"
             "V                V                V                V\n";
-    out_ << Hex(sb_.uuid_current) << ":" << Hex(sb_.uuid_bitmap) << ":"
-         << Hex(sb_.uuid_history[0]) << ":" << Hex(sb_.uuid_history[1]) << ":"
-         << (sb_.flags & NBR_MDF_CONSISTENT ? 1 : 0) << ":"
-         << (sb_.flags & NBR_MDF_WAS_UP_TO_DATE ? 1 : 0) << ":"
+    out_ << Hex(sb_.uuid_current) << ":" << Hex(sb_.uuid_bitmap) << ":" << Hex(sb_.uuid_history[0])
+         << ":" << Hex(sb_.uuid_history[1]) << ":" << (sb_.flags & NBR_MDF_CONSISTENT ? 1 : 0)
+         << ":" << (sb_.flags & NBR_MDF_WAS_UP_TO_DATE ? 1 : 0) << ":"
          << (sb_.flags & NBR_MDF_PRIMARY_IND ? 1 : 0) << ":"
          << (sb_.flags & NBR_MDF_CRASHED_PRIMARY ? 1 : 0) << ":"
          << (sb_.flags & NBR_MDF_PEER_OUTDATED ? 1 : 0) << ":"
          << (sb_.flags & NBR_MDF_FULL_SYNC ? 1 : 0) << "\n";
     // One legend line per flag column, leftmost first.
-    static const char* const legend[] = {"consistent", "was up-to-date",
-                                         "primary (not cleanly demoted)", "crashed primary",
-                                         "peer was outdated", "full sync required"};
+    static const char* const legend[] = {
+        "consistent",      "was up-to-date",    "primary (not cleanly demoted)",
+        "crashed primary", "peer was outdated", "full sync required"};
     const std::size_t col = 4 * 16 + 4; // where the flags start
     out_ << std::string(col, ' ') << "^ ^ ^ ^ ^ ^\n";
     for (std::size_t i = 0; i < 6; i++) {
@@ -338,8 +336,8 @@ int Tool::ShowGi() {
     else
         out_ << "Current generation " << Hex(sb_.uuid_current) << ".\n";
     if (sb_.uuid_bitmap)
-        out_ << "The bitmap records changes made since generation " << Hex(sb_.uuid_bitmap)
-             << ": " << set << " blocks (" << set * 4
+        out_ << "The bitmap records changes made since generation " << Hex(sb_.uuid_bitmap) << ": "
+             << set << " blocks (" << set * 4
              << " KiB) to resync against a peer still at that generation.\n";
     else
         out_ << "The bitmap is not tracking an older generation (" << set
@@ -349,8 +347,7 @@ int Tool::ShowGi() {
             out_ << "History: " << Hex(h) << " (an earlier generation; a peer there needs a "
                  << "bitmap resync from this disk)\n";
     out_ << "Data is " << (sb_.flags & NBR_MDF_CONSISTENT ? "consistent" : "Inconsistent")
-         << (sb_.flags & NBR_MDF_CONSISTENT ? "" : " (a resync target, or never synced)")
-         << ".\n";
+         << (sb_.flags & NBR_MDF_CONSISTENT ? "" : " (a resync target, or never synced)") << ".\n";
     if (sb_.flags & (NBR_MDF_PRIMARY_IND | NBR_MDF_CRASHED_PRIMARY))
         out_ << "The node was Primary when it stopped: its activity log marks what must be "
                 "resynced ('apply-al').\n";
@@ -372,8 +369,7 @@ int Tool::ApplyAl() {
     std::vector<const struct nbr_al_txn*> ring(sb_.al_slots, nullptr);
     for (std::uint32_t i = 0; i < sb_.al_slots; i++) {
         Bytes blk;
-        if (!devs_.meta().Read(sb_.al_offset + std::uint64_t(i) * NBR_MD_BLOCK, NBR_MD_BLOCK,
-                               blk))
+        if (!devs_.meta().Read(sb_.al_offset + std::uint64_t(i) * NBR_MD_BLOCK, NBR_MD_BLOCK, blk))
             return Fail(kExitIo, devs_.meta().error());
         txns[i] = std::make_unique<struct nbr_al_txn>();
         const char* why = "";
@@ -384,17 +380,17 @@ int Tool::ApplyAl() {
             continue;
         if (rc)
             return Fail(kExitInvalid, Where() + ": activity-log block " + std::to_string(i) +
-                                          ": check '" + nbr_md_strerror(rc) + "' failed: " +
-                                          why + "; nothing was written");
+                                          ": check '" + nbr_md_strerror(rc) + "' failed: " + why +
+                                          "; nothing was written");
         ring[i] = txns[i].get();
     }
     std::vector<std::uint32_t> table(sb_.al_extents);
     u64 next = 0;
     const char* why = "";
-    if (int rc = nbr_al_replay(ring.data(), sb_.al_slots, table.data(), sb_.al_extents, &next,
-                               &why))
-        return Fail(kExitInvalid, Where() + ": check '" + nbr_md_strerror(rc) + "' failed: " +
-                                      why + "; nothing was written");
+    if (int rc =
+            nbr_al_replay(ring.data(), sb_.al_slots, table.data(), sb_.al_extents, &next, &why))
+        return Fail(kExitInvalid, Where() + ": check '" + nbr_md_strerror(rc) + "' failed: " + why +
+                                      "; nothing was written");
     Bytes bm;
     if (int rc = ReadBitmap(bm))
         return rc;
@@ -416,8 +412,8 @@ int Tool::ApplyAl() {
     sb_.flags |= NBR_MDF_AL_CLEAN;
     if (int rc = WriteSb())
         return rc;
-    out_ << "Applied the activity log (transactions up to " << (next ? next - 1 : 0) << "): "
-         << extents << " active extents, " << newly << " bits newly marked out of sync ("
+    out_ << "Applied the activity log (transactions up to " << (next ? next - 1 : 0)
+         << "): " << extents << " active extents, " << newly << " bits newly marked out of sync ("
          << CountBits(bm, nbits) << " in total).\n";
     return kExitOk;
 }
@@ -432,16 +428,13 @@ int Tool::Check() {
     struct nbr_al_txn txn;
     for (std::uint32_t i = 0; i < sb_.al_slots; i++) {
         Bytes blk;
-        if (!devs_.meta().Read(sb_.al_offset + std::uint64_t(i) * NBR_MD_BLOCK, NBR_MD_BLOCK,
-                               blk))
+        if (!devs_.meta().Read(sb_.al_offset + std::uint64_t(i) * NBR_MD_BLOCK, NBR_MD_BLOCK, blk))
             return Fail(kExitIo, devs_.meta().error());
         const char* why = "";
-        int rc = nbr_al_decode(blk.data(), blk.size(), i, sb_.al_slots, sb_.al_extents, &txn,
-                               &why);
+        int rc = nbr_al_decode(blk.data(), blk.size(), i, sb_.al_slots, sb_.al_extents, &txn, &why);
         if (rc && rc != -NBR_MD_E_BLANK && !(rc == -NBR_MD_E_CRC && (sb_.flags & NBR_MDF_AL_CLEAN)))
             return Fail(kExitInvalid, Where() + ": activity-log block " + std::to_string(i) +
-                                          ": check '" + nbr_md_strerror(rc) + "' failed: " +
-                                          why);
+                                          ": check '" + nbr_md_strerror(rc) + "' failed: " + why);
     }
     Bytes bm;
     if (int rc = ReadBitmap(bm))
@@ -450,11 +443,11 @@ int Tool::Check() {
     std::uint64_t total = CountBits(bm, std::uint64_t(bm.size()) * 8);
     std::uint64_t used = CountBits(bm, nbits);
     if (total != used)
-        return Fail(kExitInvalid, Where() + ": check 'bitmap-padding' failed: " +
-                                      std::to_string(total - used) +
-                                      " bits are set beyond the end of the data");
-    out_ << Where() << ": metadata OK (current generation " << Hex(sb_.uuid_current) << ", "
-         << used << " bits out of sync)\n";
+        return Fail(kExitInvalid,
+                    Where() + ": check 'bitmap-padding' failed: " + std::to_string(total - used) +
+                        " bits are set beyond the end of the data");
+    out_ << Where() << ": metadata OK (current generation " << Hex(sb_.uuid_current) << ", " << used
+         << " bits out of sync)\n";
     return kExitOk;
 }
 
@@ -468,8 +461,8 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     app.footer("Exit codes: 0 ok, 1 usage, 2 I/O error, 3 no valid metadata, "
                "4 refused (--force), 5 no room. See drbdmeta(8).");
     app.add_option("device", o.device, "Backing (data) device or file")->required();
-    auto* internal = app.add_flag("--internal", o.internal,
-                                  "Metadata at the end of DEVICE (the default)");
+    auto* internal =
+        app.add_flag("--internal", o.internal, "Metadata at the end of DEVICE (the default)");
     auto* meta = app.add_option("--meta-disk", o.meta_disk, "External metadata device");
     meta->excludes(internal);
     app.add_option("--meta-index", o.meta_index, "Index of a 128 MiB slot on --meta-disk")
@@ -495,7 +488,8 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
             sub->add_flag("--force", o.force,
                           "Overwrite existing metadata or a detected file system");
             sub->add_option("--al-extents", o.al_extents, "Activity-log size in 4 MiB extents")
-                ->check(CLI::Range(NBR_AL_EXTENTS_MIN, NBR_AL_CONTEXT * (NBR_AL_SLOTS_DEFAULT - 1)));
+                ->check(
+                    CLI::Range(NBR_AL_EXTENTS_MIN, NBR_AL_CONTEXT * (NBR_AL_SLOTS_DEFAULT - 1)));
         }
     }
     try {

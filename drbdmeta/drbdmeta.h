@@ -12,11 +12,11 @@ namespace nbr::drbdmeta {
 // Exit codes (documented in drbdmeta(8)).
 enum ExitCode {
     kExitOk = 0,
-    kExitUsage = 1,      // bad command line
-    kExitIo = 2,         // a device cannot be opened, read or written
-    kExitInvalid = 3,    // no valid nbr metadata (the check that failed is named)
-    kExitRefused = 4,    // create-md would overwrite something: --force
-    kExitNoRoom = 5,     // the device is too small (or too big) for the layout
+    kExitUsage = 1,   // bad command line
+    kExitIo = 2,      // a device cannot be opened, read or written
+    kExitInvalid = 3, // no valid nbr metadata (the check that failed is named)
+    kExitRefused = 4, // create-md would overwrite something: --force
+    kExitNoRoom = 5,  // the device is too small (or too big) for the layout
 };
 
 // args exclude the program name.

@@ -9,8 +9,8 @@
 namespace nbr::drbdmeta {
 
 struct Signature {
-    std::string what;        // "an ext4 file system", "a GPT partition table", ...
-    std::uint64_t end = 0;   // bytes it claims from its start, 0 = unknown/whole device
+    std::string what;      // "an ext4 file system", "a GPT partition table", ...
+    std::uint64_t end = 0; // bytes it claims from its start, 0 = unknown/whole device
 };
 
 // The first 64 KiB of a region: what it holds, if anything we know of:

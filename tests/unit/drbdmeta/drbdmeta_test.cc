@@ -5,11 +5,10 @@
 #include "nbr_al.h"
 #include "nbr_meta.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,16 +104,18 @@ TEST_F(Drbdmeta, DumpMdAndShowGi) {
     WriteAt(disk, sb.bm_offset, {0xff, 0x01}); // 9 bits out of sync
     ASSERT_EQ(Run({disk, "dump-md"}), 0) << err;
     for (const char* want :
-         {"# nbr metadata on " , "version              1\n", "layout               internal\n",
-          "superblock           byte 67104768\n", "data-size            130992 sectors (65496 KiB)\n",
+         {"# nbr metadata on ", "version              1\n", "layout               internal\n",
+          "superblock           byte 67104768\n",
+          "data-size            130992 sectors (65496 KiB)\n",
           "current-uuid         0000000000C0FFEE\n", "bitmap-uuid          000000000000BEEF\n",
           "flags                0x0081 consistent al-clean\n",
           "activity-log         byte 67072000, 8 slots, 1237 extents of 4 MiB\n",
           "out-of-sync          9 bits (36 KiB)\n"})
         EXPECT_NE(out.find(want), std::string::npos) << want << "\n" << out;
     ASSERT_EQ(Run({disk, "show-gi"}), 0) << err;
-    EXPECT_NE(out.find("0000000000C0FFEE:000000000000BEEF:0000000000000000:0000000000000000:1:0:0:0:0:0"),
-              std::string::npos)
+    EXPECT_NE(
+        out.find("0000000000C0FFEE:000000000000BEEF:0000000000000000:0000000000000000:1:0:0:0:0:0"),
+        std::string::npos)
         << out;
     EXPECT_NE(out.find("changes made since generation 000000000000BEEF: 9 blocks (36 KiB)"),
               std::string::npos)
@@ -160,7 +161,9 @@ TEST_F(Drbdmeta, RefusesFileSystemsAndPartitionTables) {
     };
     const Case cases[] = {
         {"ext4", 1024, {}, "holds an ext4 file system"},
-        {"xfs", 0, {'X', 'F', 'S', 'B', 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x40, 0},
+        {"xfs",
+         0,
+         {'X', 'F', 'S', 'B', 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x40, 0},
          "holds an XFS file system"},
         {"swap", 4086, {'S', 'W', 'A', 'P', 'S', 'P', 'A', 'C', 'E', '2'}, "Linux swap space"},
         {"lvm", 512, {'L', 'A', 'B', 'E', 'L', 'O', 'N', 'E'}, "an LVM2 physical volume"},

@@ -2,7 +2,6 @@
 #include "nbr_al.h"
 
 #include <gtest/gtest.h>
-
 #include <memory>
 #include <random>
 #include <vector>
@@ -18,11 +17,14 @@ TEST(AlExtents, Math) {
     u64 f = 0, l = 0;
     EXPECT_FALSE(nbr_al_extents_of(5, 0, &f, &l));
     ASSERT_TRUE(nbr_al_extents_of(8184, 8192, &f, &l)); // crosses 4 MiB
-    EXPECT_EQ(f, 0u); EXPECT_EQ(l, 1u);
+    EXPECT_EQ(f, 0u);
+    EXPECT_EQ(l, 1u);
     ASSERT_TRUE(nbr_al_extents_of(8192, 4 << 20, &f, &l));
-    EXPECT_EQ(f, 1u); EXPECT_EQ(l, 1u);
+    EXPECT_EQ(f, 1u);
+    EXPECT_EQ(l, 1u);
     nbr_al_extent_bits(3, &f, &l);
-    EXPECT_EQ(f, 3072u); EXPECT_EQ(l, 4095u);
+    EXPECT_EQ(f, 3072u);
+    EXPECT_EQ(l, 4095u);
 }
 
 // A writer as the module would run it: activate extents, one transaction
@@ -50,9 +52,9 @@ struct Writer {
         std::vector<std::uint8_t> blk(4096);
         ASSERT_EQ(nbr_al_encode(blk.data(), blk.size(), t.get()), 4096);
         auto back = std::make_unique<struct nbr_al_txn>();
-        ASSERT_EQ(nbr_al_decode(blk.data(), blk.size(), seq % slots, slots, extents, back.get(),
-                                nullptr),
-                  0);
+        ASSERT_EQ(
+            nbr_al_decode(blk.data(), blk.size(), seq % slots, slots, extents, back.get(), nullptr),
+            0);
         ring[seq % slots] = std::move(back);
         seq++;
     }

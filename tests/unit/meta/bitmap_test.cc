@@ -2,9 +2,8 @@
 #include "nbr_bitmap.h"
 #include "test_util.h"
 
-#include <gtest/gtest.h>
-
 #include <cstring>
+#include <gtest/gtest.h>
 #include <random>
 #include <string>
 #include <vector>
@@ -16,7 +15,9 @@ namespace {
 
 using Words = std::vector<__le64>;
 
-Words Bm(std::uint64_t nbits) { return Words(nbr_bm_words(nbits), 0); }
+Words Bm(std::uint64_t nbits) {
+    return Words(nbr_bm_words(nbits), 0);
+}
 
 Bytes Raw(const Words& w) {
     Bytes b(w.size() * 8);
@@ -39,17 +40,22 @@ TEST(Bitmap, RangeOfAnIo) {
     EXPECT_FALSE(nbr_bm_range(0, 0, &f, &l));
     EXPECT_EQ(f, 99u);
     ASSERT_TRUE(nbr_bm_range(0, 4096, &f, &l));
-    EXPECT_EQ(f, 0u); EXPECT_EQ(l, 0u);
+    EXPECT_EQ(f, 0u);
+    EXPECT_EQ(l, 0u);
     ASSERT_TRUE(nbr_bm_range(7, 1024, &f, &l)); // straddles blocks 0 and 1
-    EXPECT_EQ(f, 0u); EXPECT_EQ(l, 1u);
+    EXPECT_EQ(f, 0u);
+    EXPECT_EQ(l, 1u);
     ASSERT_TRUE(nbr_bm_range(16, 1 << 20, &f, &l));
-    EXPECT_EQ(f, 2u); EXPECT_EQ(l, 257u);
+    EXPECT_EQ(f, 2u);
+    EXPECT_EQ(l, 257u);
     // Only whole blocks may be cleared by a resync write.
     EXPECT_FALSE(nbr_bm_range_inner(1, 4096, &f, &l));
     ASSERT_TRUE(nbr_bm_range_inner(1, 8192, &f, &l));
-    EXPECT_EQ(f, 1u); EXPECT_EQ(l, 1u);
+    EXPECT_EQ(f, 1u);
+    EXPECT_EQ(l, 1u);
     ASSERT_TRUE(nbr_bm_range_inner(8, 8192, &f, &l));
-    EXPECT_EQ(f, 1u); EXPECT_EQ(l, 2u);
+    EXPECT_EQ(f, 1u);
+    EXPECT_EQ(l, 2u);
 }
 
 TEST(Bitmap, OnDiskByteOrder) {

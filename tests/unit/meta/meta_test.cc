@@ -4,9 +4,8 @@
 #include "nbr_meta.h"
 #include "test_util.h"
 
-#include <gtest/gtest.h>
-
 #include <cstring>
+#include <gtest/gtest.h>
 #include <string>
 
 using nbrtest::Bytes;
@@ -41,16 +40,16 @@ struct nbr_md_sb Sb() {
 
 // Field by field, as docs/metadata-format.md lists them; the crc was
 // computed independently (Python, bitwise crc32c).
-const char* kSbHex = "4e42524d 00000001 24f1549d 00000081"  // magic version crc flags
-                     "000000003ffff000"                     // sb_offset
-                     "000000003ffef000 0000000000011000"    // md_offset md_size
-                     "00000000001fff78 00000000001fff68"    // data_sectors la_size
-                     "1122334455667788 0000000000000000"    // current bitmap
-                     "aaaaaaaaaaaaaaaa 0000000000000000"    // history
-                     "0102030405060708"                     // device_uuid
-                     "000000003fff7000 00000008 000004d5"   // al_offset slots extents
-                     "000000003ffef000 0000000000008000"    // bm_offset bm_bytes
-                     "00001000 00000001";                   // bytes/bit layout
+const char* kSbHex = "4e42524d 00000001 24f1549d 00000081" // magic version crc flags
+                     "000000003ffff000"                    // sb_offset
+                     "000000003ffef000 0000000000011000"   // md_offset md_size
+                     "00000000001fff78 00000000001fff68"   // data_sectors la_size
+                     "1122334455667788 0000000000000000"   // current bitmap
+                     "aaaaaaaaaaaaaaaa 0000000000000000"   // history
+                     "0102030405060708"                    // device_uuid
+                     "000000003fff7000 00000008 000004d5"  // al_offset slots extents
+                     "000000003ffef000 0000000000008000"   // bm_offset bm_bytes
+                     "00001000 00000001";                  // bytes/bit layout
 
 Bytes Encode(const struct nbr_md_sb& sb) {
     Bytes b(NBR_MD_BLOCK, 0xee);
@@ -192,9 +191,8 @@ TEST(Layout, InternalOneGiB) {
 
 // The formula gives the largest data area, checked by brute force.
 TEST(Layout, InternalIsMaximal) {
-    for (std::uint64_t blocks :
-         {12ull, 13ull, 100ull, 32768ull, 32777ull, 32778ull, 65546ull, 65547ull, 262144ull,
-          1000003ull}) {
+    for (std::uint64_t blocks : {12ull, 13ull, 100ull, 32768ull, 32777ull, 32778ull, 65546ull,
+                                 65547ull, 262144ull, 1000003ull}) {
         struct nbr_md_layout l {};
         ASSERT_EQ(nbr_md_layout_internal(blocks * 4096, 8, &l), 0) << blocks;
         std::uint64_t data = l.data_sectors / 8;

@@ -24,9 +24,8 @@
 //  - say "no sync" only when the disks are identical (or both fresh).
 #include "nbr_sync.h"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
+#include <gtest/gtest.h>
 #include <map>
 #include <set>
 #include <sstream>
@@ -144,8 +143,8 @@ bool IsFull(enum nbr_sync d) {
 
 // The rule the peer reports for the same pair.
 int MirrorRule(int rule) {
-    static const std::map<int, int> pairs = {{20, 30}, {30, 20}, {50, 70}, {70, 50},
-                                             {51, 71}, {71, 51}, {60, 80}, {80, 60},
+    static const std::map<int, int> pairs = {{20, 30}, {30, 20}, {50, 70},   {70, 50},
+                                             {51, 71}, {71, 51}, {60, 80},   {80, 60},
                                              {91, 92}, {92, 91}, {101, 102}, {102, 101}};
     auto it = pairs.find(rule);
     return it == pairs.end() ? rule : it->second;
@@ -178,12 +177,12 @@ bool CheckDecision(const World& w, const struct nbr_sync_result& r,
         EXPECT_TRUE(Identical(w) || both_fresh) << "no-sync by rule " << r.rule << ": " << t;
     }
     if (r.decision == NBR_SYNC_SOURCE || r.decision == NBR_SYNC_SOURCE_FULL) {
-        EXPECT_TRUE(lacks0.empty()) << "node 0 as source loses writes, rule " << r.rule << ": "
-                                    << t;
+        EXPECT_TRUE(lacks0.empty())
+            << "node 0 as source loses writes, rule " << r.rule << ": " << t;
     }
     if (r.decision == NBR_SYNC_TARGET || r.decision == NBR_SYNC_TARGET_FULL) {
-        EXPECT_TRUE(lacks1.empty()) << "node 1 as source loses writes, rule " << r.rule << ": "
-                                    << t;
+        EXPECT_TRUE(lacks1.empty())
+            << "node 1 as source loses writes, rule " << r.rule << ": " << t;
     }
     if (IsSync(r.decision)) {
         EXPECT_EQ(IsFull(r.decision), !Covered(w))
@@ -439,30 +438,50 @@ bool ForcePrimary(World& w, int i) {
 }
 
 const char* const kEventNames[] = {
-    "write A",   "write B",     "promote A",       "promote B",      "demote A",
-    "demote B",  "connect",     "cut",             "crash A",        "crash B",
-    "crash A*",  "crash B*",    "restart A",       "restart B",      "sync step",
-    "sync done", "done lost T", "done lost S",     "discard-my A",   "discard-my B",
-    "force A",
+    "write A",      "write B",      "promote A", "promote B", "demote A",    "demote B",
+    "connect",      "cut",          "crash A",   "crash B",   "crash A*",    "crash B*",
+    "restart A",    "restart B",    "sync step", "sync done", "done lost T", "done lost S",
+    "discard-my A", "discard-my B", "force A",
 };
 constexpr int kEvents = sizeof(kEventNames) / sizeof(kEventNames[0]);
 
 bool Apply(World& w, int e, Stats& st) {
     switch (e) {
-    case 0: case 1: return Write(w, e - 0);
-    case 2: case 3: return Promote(w, e - 2);
-    case 4: case 5: return Demote(w, e - 4);
-    case 6: return Connect(w, st);
-    case 7: return Cut(w);
-    case 8: case 9: return Crash(w, e - 8, true);
-    case 10: case 11: return Crash(w, e - 10, false);
-    case 12: case 13: return Restart(w, e - 12);
-    case 14: return SyncStep(w);
-    case 15: return SyncDone(w, 0);
-    case 16: return SyncDone(w, 1);
-    case 17: return SyncDone(w, 2);
-    case 18: case 19: return DiscardMyData(w, e - 18);
-    case 20: return ForcePrimary(w, 0);
+    case 0:
+    case 1:
+        return Write(w, e - 0);
+    case 2:
+    case 3:
+        return Promote(w, e - 2);
+    case 4:
+    case 5:
+        return Demote(w, e - 4);
+    case 6:
+        return Connect(w, st);
+    case 7:
+        return Cut(w);
+    case 8:
+    case 9:
+        return Crash(w, e - 8, true);
+    case 10:
+    case 11:
+        return Crash(w, e - 10, false);
+    case 12:
+    case 13:
+        return Restart(w, e - 12);
+    case 14:
+        return SyncStep(w);
+    case 15:
+        return SyncDone(w, 0);
+    case 16:
+        return SyncDone(w, 1);
+    case 17:
+        return SyncDone(w, 2);
+    case 18:
+    case 19:
+        return DiscardMyData(w, e - 18);
+    case 20:
+        return ForcePrimary(w, 0);
     }
     return false;
 }

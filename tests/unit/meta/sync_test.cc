@@ -3,7 +3,6 @@
 #include "nbr_sync.h"
 
 #include <gtest/gtest.h>
-
 #include <random>
 
 namespace {
@@ -75,15 +74,14 @@ TEST(SyncDecide, BothMovedOn) {
     auto tie = N(0x50, 0x10);
     tie.resolve_conflicts = true;
     Check({tie, N(0x60, 0x10), NBR_SYNC_TARGET, 93, 0});
-    Check({N(0x50, 0x20, 0x10, 0, 5), N(0x60, 0x30, 0x10, 0, 9), NBR_SYNC_SPLIT_BRAIN_HISTORY,
-           100, 0});
+    Check({N(0x50, 0x20, 0x10, 0, 5), N(0x60, 0x30, 0x10, 0, 9), NBR_SYNC_SPLIT_BRAIN_HISTORY, 100,
+           0});
     Check({N(0x50, 0x20, 0x10), N(0x60, 0x30, 0, 0x10, 9), NBR_SYNC_TARGET, 101, 0});
     Check({N(0x50, 0x20, 0x10, 0, 9), N(0x60, 0x10), NBR_SYNC_SOURCE, 102, 0});
     auto other = N(0x60, 0x30, 0x10);
     other.resolve_conflicts = true;
     Check({N(0x50, 0x20, 0x10), other, NBR_SYNC_SOURCE, 103, 0});
-    Check({N(0x50, 0x20, 0x21, 0x22, 9), N(0x60, 0x30, 0x31, 0x32, 9), NBR_SYNC_UNRELATED, 110,
-           0});
+    Check({N(0x50, 0x20, 0x21, 0x22, 9), N(0x60, 0x30, 0x31, 0x32, 9), NBR_SYNC_UNRELATED, 110, 0});
 }
 
 TEST(SyncDecide, NeverFromAnInconsistentDisk) {
@@ -96,10 +94,10 @@ TEST(SyncDecide, SymmetricOnRandomInput) {
     std::mt19937_64 rng(31);
     auto u = [&] { return std::uint64_t(rng() % 6); };
     for (int i = 0; i < 200000; i++) {
-        struct nbr_sync_side a = N(u() ? u() + 0x10 : JC, u(), u(), u(), rng() % 2,
-                                   rng() % 2 ? NBR_MDF_CONSISTENT : 0);
-        struct nbr_sync_side b = N(u() ? u() + 0x10 : JC, u(), u(), u(), rng() % 2,
-                                   rng() % 2 ? NBR_MDF_CONSISTENT : 0);
+        struct nbr_sync_side a =
+            N(u() ? u() + 0x10 : JC, u(), u(), u(), rng() % 2, rng() % 2 ? NBR_MDF_CONSISTENT : 0);
+        struct nbr_sync_side b =
+            N(u() ? u() + 0x10 : JC, u(), u(), u(), rng() % 2, rng() % 2 ? NBR_MDF_CONSISTENT : 0);
         a.primary = rng() % 2, b.primary = rng() % 2;
         a.flags |= rng() % 2 ? NBR_MDF_CRASHED_PRIMARY : 0;
         b.flags |= rng() % 2 ? NBR_MDF_CRASHED_PRIMARY : 0;
@@ -202,8 +200,7 @@ TEST(AfterSplitBrain, ZeroPrimaries) {
     EXPECT_EQ(V(older, younger, P0(NBR_ASB0_DISCARD_LOCAL)), NBR_ASB_DISCARD_LOCAL);
     EXPECT_EQ(V(older, younger, P0(NBR_ASB0_DISCARD_REMOTE)), NBR_ASB_DISCARD_REMOTE);
     // Same age: falls back to least changes; equal changes: tie-breaker.
-    EXPECT_EQ(V(Sb(false, 5, true), Sb(false, 5, true, true),
-                P0(NBR_ASB0_DISCARD_YOUNGER_PRIMARY)),
+    EXPECT_EQ(V(Sb(false, 5, true), Sb(false, 5, true, true), P0(NBR_ASB0_DISCARD_YOUNGER_PRIMARY)),
               NBR_ASB_DISCARD_REMOTE);
     auto named = older;
     named.named_discard = true;
