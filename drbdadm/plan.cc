@@ -75,13 +75,18 @@ Plan Down(const ResolvedResource& r) {
     return {DeviceCommand(r, "down"), DelMinor(r)};
 }
 
+// Only options the running state shows are compared: `drbdsetup show`
+// prints every option the module holds, defaults included, and nothing else.
+// What it cannot show (the shared secret, options the module does not keep)
+// cannot be compared; changing those needs disconnect/connect or detach/attach.
 std::vector<std::string> ChangedOptions(const ResolvedResource& config,
                                         const ResolvedResource& running, Target target) {
     std::vector<std::string> out;
     for (const OptionSpec& spec : OptionTable()) {
         bool relevant =
             spec.target == target || (target == Target::Net && spec.target == Target::Protocol);
-        if (relevant && config.options.Get(&spec) != running.options.Get(&spec))
+        if (relevant && running.options.Explicit(&spec) &&
+            config.options.Get(&spec) != running.options.Get(&spec))
             out.emplace_back(spec.name);
     }
     return out;

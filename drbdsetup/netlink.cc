@@ -1,9 +1,11 @@
 #include "drbdsetup/netlink.h"
 
+#include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
 #include <linux/netlink.h>
 #include <nbr/genl.h>
+#include <netinet/in.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
@@ -30,6 +32,45 @@ const char* kStatNames[NBR_S_MAX + 1] = {
     nullptr, "ns", "nr", "dw", "dr", "al", "bm", "lo", "pe", "ua", "ap", "ep", "oos", nullptr,
 };
 
+// A sockaddr from the kernel in drbd.conf's address syntax.
+std::string AddressText(const nlattr* a) {
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (nla_len(a) == sizeof(sockaddr_in)) {
+        sockaddr_in sin;
+        std::memcpy(&sin, nla_data(a), sizeof(sin));
+        inet_ntop(AF_INET, &sin.sin_addr, host, sizeof(host));
+        return std::string("ipv4 ") + host + ":" + std::to_string(ntohs(sin.sin_port));
+    }
+    if (nla_len(a) == sizeof(sockaddr_in6)) {
+        sockaddr_in6 sin6;
+        std::memcpy(&sin6, nla_data(a), sizeof(sin6));
+        inet_ntop(AF_INET6, &sin6.sin6_addr, host, sizeof(host));
+        return std::string("ipv6 [") + host + "]:" + std::to_string(ntohs(sin6.sin6_port));
+    }
+    return "?";
+}
+
+std::optional<Status::Net> ParseNet(nlattr** tb) {
+    if (!tb[NBR_A_MY_ADDR] || !tb[NBR_A_PEER_ADDR] || !tb[NBR_A_PROTOCOL])
+        return std::nullopt;
+    auto u32 = [&](int a) { return tb[a] ? nla_get_u32(tb[a]) : 0u; };
+    auto u8 = [&](int a) { return tb[a] ? int(nla_get_u8(tb[a])) : 0; };
+    Status::Net n;
+    n.local = AddressText(tb[NBR_A_MY_ADDR]);
+    n.peer = AddressText(tb[NBR_A_PEER_ADDR]);
+    if (tb[NBR_A_PEER_NAME])
+        n.peer_name = nla_get_string(tb[NBR_A_PEER_NAME]);
+    n.protocol = u8(NBR_A_PROTOCOL);
+    n.auth_alg = u8(NBR_A_AUTH_ALG);
+    n.integrity = u8(NBR_A_INTEGRITY_ALG);
+    n.timeout = u32(NBR_A_TIMEOUT);
+    n.connect_int = u32(NBR_A_CONNECT_INT);
+    n.ping_int = u32(NBR_A_PING_INT);
+    n.ping_timeout = u32(NBR_A_PING_TIMEOUT);
+    n.max_epoch = u32(NBR_A_MAX_EPOCH_SIZE);
+    return n;
+}
+
 Status ParseStatus(nlattr** tb) {
     Status s;
     auto u8 = [&](int a) { return tb[a] ? int(nla_get_u8(tb[a])) : 0; };
@@ -49,6 +90,7 @@ Status ParseStatus(nlattr** tb) {
     if (tb[NBR_A_SIZE_LIMIT])
         s.size_limit = nla_get_u64(tb[NBR_A_SIZE_LIMIT]);
     s.on_io_error = u8(NBR_A_ON_IO_ERROR);
+    s.net = ParseNet(tb);
     if (tb[NBR_A_EVENT_SEQ])
         s.event_seq = nla_get_u32(tb[NBR_A_EVENT_SEQ]);
     if (tb[NBR_A_REASON])
@@ -79,6 +121,12 @@ bool ParseMessage(nl_msg* msg, Status& out) {
         policy[NBR_A_EVENT_SEQ].type = NLA_U32;
         policy[NBR_A_REASON].type = NLA_STRING;
         policy[NBR_A_STATS].type = NLA_NESTED;
+        policy[NBR_A_PEER_NAME].type = NLA_STRING;
+        for (int a : {NBR_A_PROTOCOL, NBR_A_AUTH_ALG, NBR_A_INTEGRITY_ALG})
+            policy[a].type = NLA_U8;
+        for (int a : {NBR_A_TIMEOUT, NBR_A_CONNECT_INT, NBR_A_PING_INT, NBR_A_PING_TIMEOUT,
+                      NBR_A_MAX_EPOCH_SIZE})
+            policy[a].type = NLA_U32;
         return true;
     }();
     (void)init;

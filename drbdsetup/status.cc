@@ -3,6 +3,7 @@
 #include "nbr_state_rules.h"
 
 #include <nbr/genl.h>
+#include <nbr/wire.h>
 #include <sstream>
 
 namespace nbr::drbdsetup {
@@ -99,8 +100,8 @@ std::string FormatEvent(const Status& s, bool json) {
     return o.str();
 }
 
-// Only what the module holds: defaults it does not store are omitted,
-// which drbdadm's parser reads as "default".
+// Every option the module holds, defaults included, and nothing else:
+// drbdadm adjust compares exactly the options shown (never the secret).
 std::string FormatShow(const Status& s) {
     std::ostringstream o;
     o << "resource " << s.resource << " {\n";
@@ -108,8 +109,22 @@ std::string FormatShow(const Status& s) {
         o << "    disk {\n";
         o << "        on-io-error " << (s.on_io_error == NBR_IOERR_PASS_ON ? "pass_on" : "detach")
           << ";\n";
-        if (s.size_limit)
-            o << "        size " << s.size_limit << "s;\n";
+        o << "        size " << s.size_limit << "s;\n";
+        o << "    }\n";
+    }
+    if (s.net) {
+        const Status::Net& n = *s.net;
+        o << "    net {\n";
+        o << "        protocol " << char('A' + n.protocol - NBR_PROT_A) << ";\n";
+        o << "        cram-hmac-alg \"" << (n.auth_alg == NBR_AUTH_HMAC_SHA256 ? "sha256" : "")
+          << "\";\n";
+        o << "        data-integrity-alg \""
+          << (n.integrity == NBR_INTEGRITY_CRC32C ? "crc32c" : "") << "\";\n";
+        o << "        timeout " << n.timeout << ";\n";
+        o << "        connect-int " << n.connect_int << ";\n";
+        o << "        ping-int " << n.ping_int << ";\n";
+        o << "        ping-timeout " << n.ping_timeout << ";\n";
+        o << "        max-epoch-size " << n.max_epoch << ";\n";
         o << "    }\n";
     }
     o << "    _this_host {\n";
@@ -118,7 +133,11 @@ std::string FormatShow(const Status& s) {
         o << "        disk \"" << *s.backing << "\";\n";
         o << "        meta-disk internal;\n";
     }
+    if (s.net)
+        o << "        address " << s.net->local << ";\n";
     o << "    }\n";
+    if (s.net)
+        o << "    _remote_host {\n        address " << s.net->peer << ";\n    }\n";
     o << "}\n";
     return o.str();
 }

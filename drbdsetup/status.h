@@ -19,6 +19,14 @@ struct Status {
     std::optional<std::string> backing;
     uint64_t size_limit = 0; // sectors, 0 = whole disk
     int on_io_error = 0;     // enum nbr_on_io_error
+    // Network configuration, once `net` was given (the secret never comes back).
+    struct Net {
+        std::string local, peer; // drbd.conf address syntax: "ipv4 10.0.0.1:7788"
+        std::string peer_name;
+        int protocol = 0, auth_alg = 0, integrity = 0; // nbr/wire.h enums
+        uint32_t timeout = 0, connect_int = 0, ping_int = 0, ping_timeout = 0, max_epoch = 0;
+    };
+    std::optional<Net> net;
     // Counters by their /proc/drbd names (ns, nr, dw, dr, lo, pe, ua, ap, oos).
     std::vector<std::pair<std::string, uint64_t>> stats;
     // Events only.

@@ -139,6 +139,38 @@ static int put_stats(struct sk_buff *skb, struct nbr_device *dev)
 }
 
 /*
+ * The network configuration, so that "drbdsetup show" (and drbdadm adjust)
+ * can compare it with the config file; never the shared secret. The caller
+ * holds nbr_devs_lock or conf_lock, either of which keeps dev->conn alive;
+ * its conf does not change after the connection was made.
+ */
+static int put_net_conf(struct sk_buff *skb, struct nbr_device *dev)
+{
+	const struct nbr_net_conf *nc;
+	struct nbr_conn *conn;
+
+	spin_lock_irq(&dev->lock);
+	conn = dev->conn;
+	spin_unlock_irq(&dev->lock);
+	if (!conn)
+		return 0;
+	nc = &conn->conf;
+	if (nla_put(skb, NBR_A_MY_ADDR, nc->addr_len, &nc->my_addr) ||
+	    nla_put(skb, NBR_A_PEER_ADDR, nc->addr_len, &nc->peer_addr) ||
+	    nla_put_string(skb, NBR_A_PEER_NAME, nc->peer_name) ||
+	    nla_put_u8(skb, NBR_A_PROTOCOL, nc->proto) ||
+	    nla_put_u8(skb, NBR_A_AUTH_ALG, nc->auth_alg) ||
+	    nla_put_u8(skb, NBR_A_INTEGRITY_ALG, nc->integrity) ||
+	    nla_put_u32(skb, NBR_A_TIMEOUT, nc->timeout_ds) ||
+	    nla_put_u32(skb, NBR_A_CONNECT_INT, nc->connect_int_s) ||
+	    nla_put_u32(skb, NBR_A_PING_INT, nc->ping_int_s) ||
+	    nla_put_u32(skb, NBR_A_PING_TIMEOUT, nc->ping_timeout_ds) ||
+	    nla_put_u32(skb, NBR_A_MAX_EPOCH_SIZE, nc->max_epoch))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
  * The status attributes of @dev. Configuration fields are written with
  * both nbr_devs_lock and conf_lock held, so either one makes them stable;
  * callers hold one of them (an event is sent with conf_lock held).
@@ -162,6 +194,8 @@ static int put_status(struct sk_buff *skb, struct nbr_device *dev)
 	     nla_put_u64_64bit(skb, NBR_A_SIZE_LIMIT, dev->size_limit,
 			       NBR_A_PAD) ||
 	     nla_put_u8(skb, NBR_A_ON_IO_ERROR, dev->on_io_error)))
+		return -EMSGSIZE;
+	if (put_net_conf(skb, dev))
 		return -EMSGSIZE;
 	return put_stats(skb, dev);
 }

@@ -30,7 +30,9 @@
 enum nbr_genl_cmd {
 	NBR_ADM_UNSPEC,
 	/* doit: one device (NBR_A_MINOR); dumpit: every device. Reply: the
-	 * status attributes (NBR_A_ROLE ... NBR_A_STATS).
+	 * status attributes (NBR_A_ROLE ... NBR_A_STATS) and, once "net" was
+	 * given, the net configuration (addresses, peer name, protocol, algs,
+	 * timers; never the secret).
 	 */
 	NBR_ADM_GET_STATUS,
 	/* Create /dev/nb<minor>: NBR_A_MINOR, NBR_A_RESOURCE. */

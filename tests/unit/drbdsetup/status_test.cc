@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nbr/genl.h>
 #include <nbr/state.h>
+#include <nbr/wire.h>
 
 namespace nbr::drbdsetup {
 namespace {
@@ -84,6 +85,35 @@ TEST(Status, ShowParsesBackDiskless) {
     auto r = conf::ResolveRunning(p.config.resources[0], p.diags);
     ASSERT_TRUE(r) << p.diags.Render() << text;
     EXPECT_FALSE(r->disk);
+}
+
+TEST(Status, ShowParsesBackWithTheNetConfiguration) {
+    Status s = Sample();
+    s.net = Status::Net{"ipv4 10.99.0.1:7788",
+                        "ipv6 [fd00::2]:7789",
+                        "bravo",
+                        NBR_PROT_B,
+                        NBR_AUTH_HMAC_SHA256,
+                        NBR_INTEGRITY_NONE,
+                        60,
+                        10,
+                        7,
+                        5,
+                        2048};
+    std::string text = FormatShow(s);
+    EXPECT_EQ(text.find("secret"), std::string::npos) << text;
+    conf::ParseResult p = conf::ParseString(text, "show");
+    ASSERT_TRUE(p.ok()) << p.diags.Render() << text;
+    auto r = conf::ResolveRunning(p.config.resources[0], p.diags);
+    ASSERT_TRUE(r) << p.diags.Render() << text;
+    ASSERT_TRUE(r->local && r->peer);
+    EXPECT_EQ(r->local->SetupText(), "ipv4:10.99.0.1:7788");
+    EXPECT_EQ(r->peer->SetupText(), "ipv6:[fd00::2]:7789");
+    EXPECT_EQ(r->options.Get("protocol"), "B");
+    EXPECT_EQ(r->options.Get("cram-hmac-alg"), "sha256");
+    EXPECT_EQ(r->options.Get("ping-int"), "7");
+    EXPECT_EQ(r->options.Get("size"), "0");
+    EXPECT_FALSE(r->options.Explicit(conf::FindOption(conf::Section::Net, "shared-secret")));
 }
 
 } // namespace
