@@ -1,0 +1,74 @@
+"""A silent partition (packets dropped both ways, no reset, no carrier
+change) between a connected pair: the Primary notices it within its
+ping-timeout/timeout, keeps serving writes (counted out of sync), and when
+the network heals the pair reconnects by itself. No guest warning."""
+
+import re
+
+from nbvm import scenario
+
+ADDR = {"alpha": "10.99.0.1", "bravo": "10.99.0.2"}
+
+
+def net(node, peer):
+    # ping-int 2 s, ping-timeout 1 s, timeout 3 s, connect-int 3 s.
+    node.run(f"drbdsetup /dev/nb0 net ipv4:{ADDR[node.name]}:7788 "
+             f"ipv4:{ADDR[peer.name]}:7788 C --peer-name={peer.name} "
+             "--cram-hmac-alg=sha256 --shared-secret=s3cr3t "
+             "--ping-int=2 --ping-timeout=10 --timeout=30 --connect-int=3")
+
+
+def cstate(node):
+    m = re.search(r" 0: cs:(\w+)", node.out("cat /proc/drbd"))
+    return m.group(1) if m else None
+
+
+def oos(node):
+    return int(re.search(r"\boos:(\d+)", node.out("cat /proc/drbd")).group(1))
+
+
+def write(node, seek, count=16):
+    node.run(f"dd if=/dev/urandom of=/dev/nb0 bs=4k seek={seek} count={count} "
+             "oflag=direct", timeout=60)
+
+
+@scenario(nodes=2)
+def run(c):
+    a, b = c.a, c.b
+    for n in (a, b):
+        n.run("drbdsetup new-minor 0 --resource r0")
+        n.run("drbdsetup /dev/nb0 disk /dev/vdb internal")
+    a.run("drbdsetup /dev/nb0 primary --force")
+    net(a, b)
+    net(b, a)
+    both = lambda: cstate(a) == "Connected" and cstate(b) == "Connected"
+    c.wait_until(both, 60, "the pair connects")
+    write(a, 0)
+    assert oos(a) == 0
+
+    c.cut(a, b)
+    # A write in flight when the link goes silent must not hang: it
+    # completes once the Primary gives up on the peer.
+    writer = a.spawn("dd if=/dev/urandom of=/dev/nb0 bs=4k seek=100 count=4 "
+                     "oflag=direct")
+    c.wait_until(lambda: cstate(a) != "Connected", 20,
+                 "the Primary notices the silent peer")
+    assert writer.wait().ok
+    c.wait_until(lambda: cstate(b) != "Connected", 20,
+                 "the Secondary notices the silent peer")
+    before = oos(a)
+    write(a, 200)
+    assert oos(a) >= before + 64, (before, oos(a))
+    assert "ro:Primary/Unknown" in a.out("cat /proc/drbd")
+    assert "no answer to ping within ping-timeout" in a.out("dmesg") or \
+        "did not answer a write within timeout" in a.out("dmesg")
+
+    c.heal(a, b)
+    c.wait_until(both, 60, "the pair reconnects after the heal")
+    write(a, 300)
+    c.wait_until(lambda: "ua:0" in b.out("cat /proc/drbd"), 30, "peer acked")
+
+    for n in (a, b):
+        n.run("drbdsetup /dev/nb0 down")
+        n.run("drbdsetup del-minor 0")
+        n.run("rmmod nbr")
