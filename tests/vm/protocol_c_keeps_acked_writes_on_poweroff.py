@@ -12,8 +12,16 @@ from nbvm import scenario
 ADDR = {"alpha": "10.99.0.1", "bravo": "10.99.0.2"}
 
 WRITER = r'''
-import mmap, os, socket
-log = socket.create_connection(("10.99.0.254", 9999))
+import mmap, os, socket, time
+# The listener starts at the same time as this writer: wait for it.
+for _ in range(300):
+    try:
+        log = socket.create_connection(("10.99.0.254", 9999))
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    raise SystemExit("no ack listener on 10.99.0.254:9999")
 fd = os.open("/dev/nb0", os.O_WRONLY | os.O_DIRECT | os.O_DSYNC)
 buf = mmap.mmap(-1, 4096)
 for i in range(15000):
