@@ -25,8 +25,10 @@ void nbr_conn_fail(struct nbr_conn *conn, enum nbr_conn_state why,
 
 	spin_lock_irqsave(&conn->lock, flags);
 	first = !conn->fail_state;
-	if (first)
+	if (first) {
 		conn->fail_state = why;
+		conn->fail_reason = reason;
+	}
 	conn->replicating = false;
 	spin_unlock_irqrestore(&conn->lock, flags);
 	if (!first)
@@ -268,6 +270,7 @@ static int handshake(struct nbr_conn *conn)
 
 	spin_lock_irq(&conn->lock);
 	conn->fail_state = 0;
+	conn->fail_reason = NULL;
 	conn->epoch = 1;
 	conn->epoch_writes = 0;
 	conn->epoch_close = false;
@@ -312,8 +315,10 @@ static void run_connected(struct nbr_conn *conn)
 static void teardown(struct nbr_conn *conn)
 {
 	struct nbr_device *dev = conn->dev;
+	const char *reason;
 	struct nbr_state_req r;
 	struct nbr_state st;
+	char why[128];
 	int fail;
 
 	nbr_conn_fail(conn, NBR_C_NETWORKFAILURE, "connection closed");
@@ -332,6 +337,7 @@ static void teardown(struct nbr_conn *conn)
 
 	spin_lock_irq(&conn->lock);
 	fail = conn->fail_state;
+	reason = conn->fail_reason;
 	spin_unlock_irq(&conn->lock);
 	st = nbr_get_state(dev);
 	if (st.conn != NBR_C_CONNECTED && st.conn != NBR_C_WFREPORTPARAMS)
@@ -343,7 +349,9 @@ static void teardown(struct nbr_conn *conn)
 	/* The Primary may go on writing without us: we are behind now. */
 	if (st.peer_role == NBR_R_PRIMARY && st.disk == NBR_D_UPTODATE)
 		r.disk = NBR_D_OUTDATED;
-	nbr_change_state(dev, &r, nbr_conn_str(fail), NULL);
+	/* The event says why, so that tools need not read the kernel log. */
+	snprintf(why, sizeof(why), "%s: %s", nbr_conn_str(fail), reason);
+	nbr_change_state(dev, &r, why, NULL);
 	set_conn(conn, NBR_C_TEARDOWN, "teardown");
 	set_conn(conn, NBR_C_UNCONNECTED, "reconnecting");
 }

@@ -151,6 +151,9 @@ void nbr_nl_event(struct nbr_device *dev, u32 seq, const char *reason);
 __printf(2, 3)
 void nbr_extack(struct netlink_ext_ack *extack, const char *fmt, ...);
 
+/* fault.c: fault injection for tests, off by default. */
+bool nbr_fault_corrupt_rx(void *buf, size_t len);
+
 /* proc.c: /proc/drbd. */
 void nbr_get_counters(struct nbr_device *dev, struct nbr_counters *c);
 bool nbr_proc_taken(void);

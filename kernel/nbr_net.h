@@ -80,6 +80,7 @@ struct nbr_conn {
 	spinlock_t lock;
 	bool replicating;		/* new writes go to the peer */
 	int fail_state;			/* first failure seen, or 0 */
+	const char *fail_reason;	/* its reason, a string constant */
 	struct list_head send_queue;	/* nbr_req: not sent yet */
 	struct list_head tl;		/* nbr_req: sent, waiting for an ack */
 	struct list_head epochs;	/* nbr_epoch_rec: waiting for ack */

@@ -64,12 +64,19 @@ static int recv_payload(struct nbr_conn *conn, struct nbr_peer_req *pr)
 		err = nbr_recv_all(conn->data, page_address(pr->pages[i]), len);
 		if (err)
 			return err;
+		if (i == 0 && nbr_fault_corrupt_rx(page_address(pr->pages[0]),
+						   len))
+			nbr_warn_rl(conn->dev, "fault_corrupt_rx: corrupted the write to sector %llu\n",
+				    pr->sector);
 		if (pr->flags & NBR_DP_CRC32C)
 			crc = crc32c(crc, page_address(pr->pages[i]), len);
 		left -= len;
 	}
-	if ((pr->flags & NBR_DP_CRC32C) && ~crc != pr->crc)
+	if ((pr->flags & NBR_DP_CRC32C) && ~crc != pr->crc) {
+		nbr_err(conn->dev, "data-integrity: crc32c mismatch in the write of %u bytes to sector %llu; not written\n",
+			pr->size, pr->sector);
 		return -EBADMSG;
+	}
 	return 0;
 }
 
