@@ -158,6 +158,10 @@ void nbr_sock_set_timeouts(struct socket *sock, long rcv, long snd);
 int nbr_send_all(struct socket *sock, const void *buf, size_t len,
 		 unsigned int flags);
 int nbr_recv_all(struct socket *sock, void *buf, size_t len);
+int nbr_send_bio(struct socket *sock, struct bio *bio, unsigned int flags);
+/* Pages per recvmsg in nbr_recv_pages(): 64 KiB, a small stack array. */
+#define NBR_RECV_BATCH 16
+int nbr_recv_pages(struct socket *sock, struct page **pages, u32 len);
 int nbr_recv_packet(struct nbr_conn *conn, struct socket *sock,
 		    enum nbr_sock kind, enum nbr_phase phase,
 		    struct nbr_hdr *hdr, void *buf, size_t size,

@@ -59,20 +59,21 @@ static int recv_payload(struct nbr_conn *conn, struct nbr_peer_req *pr)
 	unsigned int i;
 	int err;
 
+	err = nbr_recv_pages(conn->data, pr->pages, pr->size);
+	if (err)
+		return err;
+	if (pr->size && nbr_fault_corrupt_rx(page_address(pr->pages[0]),
+					     min_t(u32, pr->size, PAGE_SIZE)))
+		nbr_warn_rl(conn->dev, "fault_corrupt_rx: corrupted the write to sector %llu\n",
+			    pr->sector);
+	if (!(pr->flags & NBR_DP_CRC32C))
+		return 0;
 	for (i = 0; i < pr->nr_pages; i++) {
 		len = min_t(u32, left, PAGE_SIZE);
-		err = nbr_recv_all(conn->data, page_address(pr->pages[i]), len);
-		if (err)
-			return err;
-		if (i == 0 && nbr_fault_corrupt_rx(page_address(pr->pages[0]),
-						   len))
-			nbr_warn_rl(conn->dev, "fault_corrupt_rx: corrupted the write to sector %llu\n",
-				    pr->sector);
-		if (pr->flags & NBR_DP_CRC32C)
-			crc = crc32c(crc, page_address(pr->pages[i]), len);
+		crc = crc32c(crc, page_address(pr->pages[i]), len);
 		left -= len;
 	}
-	if ((pr->flags & NBR_DP_CRC32C) && ~crc != pr->crc) {
+	if (~crc != pr->crc) {
 		nbr_err(conn->dev, "data-integrity: crc32c mismatch in the write of %u bytes to sector %llu; not written\n",
 			pr->size, pr->sector);
 		return -EBADMSG;

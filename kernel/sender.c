@@ -169,17 +169,24 @@ static u32 dp_flags(struct nbr_conn *conn, struct bio *bio)
 	return f;
 }
 
-/* Header, fixed part and the bio's bytes, copied into the socket. */
-static int send_data(struct nbr_conn *conn, struct nbr_req *req)
+/*
+ * The BARRIER that closes the previous epoch (when @barrier is not 0),
+ * then the DATA header, its fixed part and the bio's bytes, copied into
+ * the socket as one corked unit: TCP pushes it with its last byte.
+ */
+static int send_data(struct nbr_conn *conn, struct nbr_req *req, u32 barrier)
 {
-	u8 buf[sizeof(struct nbr_header) + sizeof(struct nbr_p_data)];
-	struct bio *bio = req->bio;
+	u8 buf[sizeof(struct nbr_header) + sizeof(struct nbr_p_barrier) +
+	       sizeof(struct nbr_header) + sizeof(struct nbr_p_data)];
+	struct nbr_barrier b = { .epoch = barrier };
 	struct nbr_data d = {};
-	struct bvec_iter iter;
-	struct bio_vec bv;
-	int len, err;
-	void *p;
+	int len = 0, n, err;
 
+	if (barrier) {
+		len = nbr_encode_barrier(buf, sizeof(buf), &b);
+		if (len < 0)
+			return len;
+	}
 	d.sector = req->sector;
 	d.block_id = (u64)req->seq;
 	d.seq = req->seq;
@@ -187,33 +194,19 @@ static int send_data(struct nbr_conn *conn, struct nbr_req *req)
 	d.flags = req->dp_flags;
 	d.size = req->size;
 	if (d.flags & NBR_DP_CRC32C)
-		d.crc = data_crc(bio);
-	len = nbr_encode_data(buf, sizeof(buf), &d);
-	if (len < 0)
-		return len;
+		d.crc = data_crc(req->bio);
+	n = nbr_encode_data(buf + len, sizeof(buf) - len, &d);
+	if (n < 0)
+		return n;
+	len += n;
 	mutex_lock(&conn->data_send_mutex);
 	err = nbr_send_all(conn->data, buf, len, req->size ? MSG_MORE : 0);
-	bio_for_each_segment(bv, bio, iter) {
-		if (err)
-			break;
-		p = kmap_local_page(bv.bv_page);
-		err = nbr_send_all(conn->data, p + bv.bv_offset, bv.bv_len,
-				   iter.bi_size > bv.bv_len ? MSG_MORE : 0);
-		kunmap_local(p);
-	}
+	if (!err && req->size)
+		err = nbr_send_bio(conn->data, req->bio, 0);
 	mutex_unlock(&conn->data_send_mutex);
 	if (!err)
 		atomic64_add(req->size >> SECTOR_SHIFT, &conn->sent_sect);
 	return err;
-}
-
-static int send_barrier(struct nbr_conn *conn, u32 epoch)
-{
-	u8 buf[sizeof(struct nbr_header) + sizeof(struct nbr_p_barrier)];
-	struct nbr_barrier b = { .epoch = epoch };
-
-	return nbr_send_packet(conn, NBR_SOCK_DATA, buf,
-			       nbr_encode_barrier(buf, sizeof(buf), &b));
 }
 
 static int send_state(struct nbr_conn *conn)
@@ -304,12 +297,7 @@ static bool sender_round(struct nbr_conn *conn, struct nbr_epoch_rec **rec)
 	spin_unlock_irq(&conn->lock);
 	if (!req)
 		return true;
-	if (barrier && send_barrier(conn, barrier)) {
-		if (conn->conf.proto == NBR_PROT_A)
-			nbr_req_net_done(req, false);
-		return false;
-	}
-	err = send_data(conn, req);
+	err = send_data(conn, req, barrier);
 	if (err)
 		nbr_conn_fail(conn, err == -ETIMEDOUT ? NBR_C_TIMEOUT :
 			      NBR_C_BROKENPIPE, "sending data failed");

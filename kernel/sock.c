@@ -7,7 +7,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bio.h>
 #include <linux/in.h>
+#include <linux/uio.h>
 #include <linux/in6.h>
 #include <linux/tcp.h>
 #include <net/sock.h>
@@ -35,17 +37,19 @@ void nbr_sock_set_timeouts(struct socket *sock, long rcv, long snd)
 
 /*
  * Acks and pings must not wait for Nagle or sit behind bulk data: the
- * meta socket gets TCP_NODELAY and interactive priority.
+ * meta socket gets interactive priority. Both sockets send without
+ * Nagle: the data socket corks a packet with MSG_MORE and pushes it with
+ * its last byte, so the tail of a DATA packet or a lone BARRIER never
+ * waits for the peer's delayed ACK (that cost a round trip per write).
  */
 void nbr_sock_tune(struct socket *sock, enum nbr_sock kind)
 {
 	struct sock *sk = sock->sk;
 
 	sock_set_keepalive(sk);
-	if (kind == NBR_SOCK_META) {
-		tcp_sock_set_nodelay(sk);
+	tcp_sock_set_nodelay(sk);
+	if (kind == NBR_SOCK_META)
 		sk->sk_priority = TC_PRIO_INTERACTIVE;
-	}
 }
 
 /* Listen on our own address (may sleep). */
@@ -151,6 +155,69 @@ int nbr_send_all(struct socket *sock, const void *buf, size_t len,
 }
 
 /*
+ * Send the bytes of @bio (its current range) in one go: one sendmsg over
+ * the bio's own bvecs instead of one per page, which is what costs in a
+ * VM. The bytes are copied into the socket, so the bio may complete as
+ * soon as this returns (protocol A). May sleep.
+ */
+int nbr_send_bio(struct socket *sock, struct bio *bio, unsigned int flags)
+{
+	struct msghdr msg;
+	int rv;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_flags = flags | MSG_NOSIGNAL;
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE,
+		      __bvec_iter_bvec(bio->bi_io_vec, bio->bi_iter),
+		      bio_segments(bio), bio->bi_iter.bi_size);
+	msg.msg_iter.iov_offset = bio->bi_iter.bi_bvec_done;
+	while (msg_data_left(&msg)) {
+		rv = sock_sendmsg(sock, &msg);
+		if (rv == -EAGAIN || rv == 0)
+			return -ETIMEDOUT;
+		if (rv < 0)
+			return rv;
+	}
+	return 0;
+}
+
+/*
+ * Receive @len bytes into whole pages, many pages per recvmsg (the call,
+ * not the copy, is the cost per page). May sleep.
+ */
+int nbr_recv_pages(struct socket *sock, struct page **pages, u32 len)
+{
+	struct kvec iov[NBR_RECV_BATCH];
+	struct msghdr msg;
+	unsigned int n;
+	size_t chunk;
+	int rv;
+
+	while (len) {
+		chunk = 0;
+		for (n = 0; n < NBR_RECV_BATCH && len > chunk; n++) {
+			iov[n].iov_base = page_address(pages[n]);
+			iov[n].iov_len = min_t(size_t, len - chunk, PAGE_SIZE);
+			chunk += iov[n].iov_len;
+		}
+		memset(&msg, 0, sizeof(msg));
+		iov_iter_kvec(&msg.msg_iter, ITER_DEST, iov, n, chunk);
+		while (msg_data_left(&msg)) {
+			rv = sock_recvmsg(sock, &msg, MSG_WAITALL | MSG_NOSIGNAL);
+			if (rv == 0)
+				return -ECONNRESET;
+			if (rv == -EAGAIN)
+				return -ETIMEDOUT;
+			if (rv < 0)
+				return rv;
+		}
+		pages += n;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/*
  * Receive exactly @len bytes. -ECONNRESET when the peer closed,
  * -EAGAIN when the receive timeout expired before the first byte.
  */
@@ -184,7 +251,7 @@ int nbr_recv_all(struct socket *sock, void *buf, size_t len)
  * Read one packet: the header, validated (magic, command, length bounds,
  * legal on this socket in this phase), then a payload of at most @size
  * bytes into @buf. DATA payloads beyond the fixed part are left for the
- * caller. -EPROTO with *@reason on a bad packet.
+ * left for the caller. -EPROTO with *@reason on a bad packet.
  */
 int nbr_recv_packet(struct nbr_conn *conn, struct socket *sock,
 		    enum nbr_sock kind, enum nbr_phase phase,
