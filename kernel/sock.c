@@ -250,7 +250,7 @@ int nbr_recv_all(struct socket *sock, void *buf, size_t len)
 /*
  * Read one packet: the header, validated (magic, command, length bounds,
  * legal on this socket in this phase), then a payload of at most @size
- * bytes into @buf. DATA payloads beyond the fixed part are left for the
+ * bytes into @buf. DATA and READ_REPLY bytes beyond the fixed part are
  * left for the caller. -EPROTO with *@reason on a bad packet.
  */
 int nbr_recv_packet(struct nbr_conn *conn, struct socket *sock,
@@ -271,7 +271,7 @@ int nbr_recv_packet(struct nbr_conn *conn, struct socket *sock,
 	err = nbr_packet_allowed(hdr->cmd, kind, phase, reason);
 	if (err)
 		return -EPROTO;
-	fixed = hdr->cmd == NBR_P_DATA ? sizeof(struct nbr_p_data) : hdr->len;
+	fixed = nbr_packet_fixed_len(hdr->cmd, hdr->len);
 	if (fixed > size) {
 		*reason = "packet larger than expected here";
 		return -EPROTO;

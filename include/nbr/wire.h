@@ -33,7 +33,8 @@
  * set it; unknown bits from a newer peer are ignored.
  */
 #define NBR_FEAT_FLUSH_FUA	(1ull << 0)	/* honours NBR_DP_FLUSH/FUA */
-#define NBR_FEATURES_KNOWN	(NBR_FEAT_FLUSH_FUA)
+#define NBR_FEAT_REMOTE_READ	(1ull << 1)	/* serves NBR_P_READ_REQ */
+#define NBR_FEATURES_KNOWN	(NBR_FEAT_FLUSH_FUA | NBR_FEAT_REMOTE_READ)
 
 /* Fixed sizes. */
 #define NBR_NONCE_LEN		32u	/* auth challenge nonce */
@@ -57,6 +58,8 @@ enum nbr_packet {
 	NBR_P_BARRIER_ACK	= 10,	/* meta socket: epoch on stable storage */
 	NBR_P_PING		= 11,	/* meta socket: keep-alive */
 	NBR_P_PING_ACK		= 12,	/* meta socket */
+	NBR_P_READ_REQ		= 13,	/* data socket: NBR_FEAT_REMOTE_READ */
+	NBR_P_READ_REPLY	= 14,	/* data socket: NBR_FEAT_REMOTE_READ */
 	NBR_P_COUNT			/* one past the last valid command */
 };
 
@@ -223,6 +226,38 @@ struct nbr_p_barrier_ack {
 NBR_ASSERT_SIZE(struct nbr_p_barrier_ack, 8);
 
 /* NBR_P_PING and NBR_P_PING_ACK carry no payload. */
+
+/*
+ * NBR_P_READ_REQ: a Primary without a usable local disk asks the peer
+ * for data (only when both offered NBR_FEAT_REMOTE_READ). The peer reads
+ * after every write it received before this packet is done, and answers
+ * with one NBR_P_READ_REPLY on the data socket.
+ */
+struct nbr_p_read_req {
+	__be64 sector;		/*  0: first 512-byte sector */
+	__be64 block_id;	/*  8: requester's handle, echoed in the reply */
+	__be32 size;		/* 16: bytes, a multiple of 512, 512..max_bio */
+	__be32 reserved;	/* 20: must be 0 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_read_req, 24);
+
+/* nbr_p_read_reply.flags */
+#define NBR_RR_CRC32C		(1u << 0)	/* crc field is valid */
+#define NBR_RR_EIO		(1u << 1)	/* read failed, no bytes follow */
+#define NBR_RR_KNOWN		(NBR_RR_CRC32C | NBR_RR_EIO)
+
+/*
+ * NBR_P_READ_REPLY: the answer to one NBR_P_READ_REQ. The bytes read
+ * follow this struct: header.length - 24 of them, as many as requested,
+ * or none with NBR_RR_EIO.
+ */
+struct nbr_p_read_reply {
+	__be64 sector;		/*  0: as in the request */
+	__be64 block_id;	/*  8: as in the request */
+	__be32 flags;		/* 16: NBR_RR_* */
+	__be32 crc;		/* 20: crc32c of the bytes, or 0 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_read_reply, 24);
 
 /* The largest payload any packet may announce. */
 #define NBR_MAX_PAYLOAD (sizeof(struct nbr_p_data) + NBR_MAX_BIO_SIZE)

@@ -11,9 +11,10 @@
 
 /*
  * The one table of packet sizes and legality. Lengths are payload bytes.
- * Only NBR_P_DATA has a variable length; every other packet must have
- * exactly the size of its struct, so a peer can never make us skip or
- * read a number of bytes it chose, except a bounded data payload.
+ * Only NBR_P_DATA and NBR_P_READ_REPLY have a variable length (their
+ * fixed part is min_len); every other packet must have exactly the size
+ * of its struct, so a peer can never make us skip or read a number of
+ * bytes it chose, except a bounded data payload.
  */
 static const struct nbr_packet_info packets[NBR_P_COUNT] = {
 	[NBR_P_AUTH_CHALLENGE] = {
@@ -88,6 +89,18 @@ static const struct nbr_packet_info packets[NBR_P_COUNT] = {
 		.max_len = 0,
 		.phases = NBR_PH_HANDSHAKE | NBR_PH_CONNECTED,
 	},
+	[NBR_P_READ_REQ] = {
+		.name = "READ_REQ", .socks = DATA,
+		.min_len = sizeof(struct nbr_p_read_req),
+		.max_len = sizeof(struct nbr_p_read_req),
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_READ_REPLY] = {
+		.name = "READ_REPLY", .socks = DATA,
+		.min_len = sizeof(struct nbr_p_read_reply),
+		.max_len = sizeof(struct nbr_p_read_reply) + NBR_MAX_BIO_SIZE,
+		.phases = NBR_PH_CONNECTED,
+	},
 };
 
 const struct nbr_packet_info *nbr_packet_info(unsigned int cmd)
@@ -96,6 +109,15 @@ const struct nbr_packet_info *nbr_packet_info(unsigned int cmd)
 	if (cmd >= NBR_P_COUNT || !packets[cmd].name)
 		return NULL;
 	return &packets[cmd];
+}
+
+size_t nbr_packet_fixed_len(unsigned int cmd, u32 len)
+{
+	const struct nbr_packet_info *pi = nbr_packet_info(cmd);
+
+	if (!pi)
+		return 0;
+	return pi->min_len < pi->max_len ? pi->min_len : len;
 }
 
 const char *nbr_packet_name(unsigned int cmd)
@@ -515,16 +537,132 @@ int nbr_decode_data(const void *p, size_t len, u32 payload_len,
 	return 0;
 }
 
+/* Written without an addition that could wrap around. */
+static bool beyond_end(u64 sector, u32 size, u64 dev_sectors)
+{
+	u64 sectors = size / NBR_SECTOR_SIZE;
+
+	return sector > dev_sectors || sectors > dev_sectors - sector;
+}
+
 int nbr_data_check_range(const struct nbr_data *d, u64 dev_sectors,
 			 u32 max_bio, const char **reason)
 {
-	u64 sectors = d->size / NBR_SECTOR_SIZE;
-
 	if (d->size > max_bio)
 		return fail(reason, "data size above agreed maximum", -EPROTO);
-	/* Written without an addition that could wrap around. */
-	if (d->sector > dev_sectors || sectors > dev_sectors - d->sector)
+	if (beyond_end(d->sector, d->size, dev_sectors))
 		return fail(reason, "write beyond end of device", -EPROTO);
+	return 0;
+}
+
+static const char *read_size_bad(u32 size)
+{
+	if (size == 0)
+		return "empty read";
+	if (size % NBR_SECTOR_SIZE)
+		return "read size not a multiple of 512";
+	if (size > NBR_MAX_BIO_SIZE)
+		return "read size above maximum";
+	return NULL;
+}
+
+int nbr_encode_read_req(void *buf, size_t size, const struct nbr_read_req *r)
+{
+	struct nbr_p_read_req *w = PAYLOAD(buf);
+	int ret;
+
+	if (read_size_bad(r->size))
+		return -EINVAL;
+	ret = put_header(buf, size, NBR_P_READ_REQ, sizeof(*w), sizeof(*w));
+	if (ret < 0)
+		return ret;
+	w->sector = cpu_to_be64(r->sector);
+	w->block_id = cpu_to_be64(r->block_id);
+	w->size = cpu_to_be32(r->size);
+	return ret;
+}
+
+int nbr_decode_read_req(const void *p, size_t len, struct nbr_read_req *r,
+			const char **reason)
+{
+	const struct nbr_p_read_req *w = p;
+	const char *bad;
+
+	if (len != sizeof(*w))
+		return fail(reason, "wrong read request size", -EPROTO);
+	if (be32_to_cpu(w->reserved) != 0)
+		return fail(reason, "reserved field not zero", -EPROTO);
+	r->sector = be64_to_cpu(w->sector);
+	r->block_id = be64_to_cpu(w->block_id);
+	r->size = be32_to_cpu(w->size);
+	bad = read_size_bad(r->size);
+	if (bad)
+		return fail(reason, bad, -EPROTO);
+	return 0;
+}
+
+int nbr_read_check_range(const struct nbr_read_req *r, u64 dev_sectors,
+			 u32 max_bio, const char **reason)
+{
+	if (r->size > max_bio)
+		return fail(reason, "read size above agreed maximum", -EPROTO);
+	if (beyond_end(r->sector, r->size, dev_sectors))
+		return fail(reason, "read beyond end of device", -EPROTO);
+	return 0;
+}
+
+/* Field rules shared by the read reply encoder and decoder. */
+static const char *read_reply_bad(u32 flags, u32 crc, u32 size)
+{
+	if (flags & ~NBR_RR_KNOWN)
+		return "unknown read reply flags";
+	if (!(flags & NBR_RR_CRC32C) && crc != 0)
+		return "checksum without checksum flag";
+	if (flags & NBR_RR_EIO) {
+		if (size || (flags & NBR_RR_CRC32C))
+			return "failed read with data";
+		return NULL;
+	}
+	return read_size_bad(size);
+}
+
+int nbr_encode_read_reply(void *buf, size_t size,
+			  const struct nbr_read_reply *r)
+{
+	struct nbr_p_read_reply *w = PAYLOAD(buf);
+	int ret;
+
+	if (read_reply_bad(r->flags, r->crc, r->size))
+		return -EINVAL;
+	ret = put_header(buf, size, NBR_P_READ_REPLY, sizeof(*w) + r->size,
+			 sizeof(*w));
+	if (ret < 0)
+		return ret;
+	w->sector = cpu_to_be64(r->sector);
+	w->block_id = cpu_to_be64(r->block_id);
+	w->flags = cpu_to_be32(r->flags);
+	w->crc = cpu_to_be32(r->crc);
+	return ret;
+}
+
+int nbr_decode_read_reply(const void *p, size_t len, u32 payload_len,
+			  struct nbr_read_reply *r, const char **reason)
+{
+	const struct nbr_p_read_reply *w = p;
+	const char *bad;
+
+	if (len != sizeof(*w))
+		return fail(reason, "wrong read reply header size", -EPROTO);
+	if (payload_len < sizeof(*w))
+		return fail(reason, "payload too short for command", -EPROTO);
+	r->sector = be64_to_cpu(w->sector);
+	r->block_id = be64_to_cpu(w->block_id);
+	r->flags = be32_to_cpu(w->flags);
+	r->crc = be32_to_cpu(w->crc);
+	r->size = payload_len - (u32)sizeof(*w);
+	bad = read_reply_bad(r->flags, r->crc, r->size);
+	if (bad)
+		return fail(reason, bad, -EPROTO);
 	return 0;
 }
 

@@ -47,6 +47,12 @@ struct nbr_packet_info {
 
 /* The table row for a command, or NULL when the command is unknown. */
 const struct nbr_packet_info *nbr_packet_info(unsigned int cmd);
+/*
+ * Payload bytes that belong to the packet's fixed part, read before the
+ * handler runs: the whole payload, except for DATA and READ_REPLY whose
+ * data bytes the handler reads itself. 0 for an unknown command.
+ */
+size_t nbr_packet_fixed_len(unsigned int cmd, u32 len);
 /* The command's name, "?" when unknown. */
 const char *nbr_packet_name(unsigned int cmd);
 
@@ -118,6 +124,20 @@ struct nbr_barrier {
 	u32 epoch;
 };
 
+struct nbr_read_req {
+	u64 sector;
+	u64 block_id;
+	u32 size;		/* bytes */
+};
+
+struct nbr_read_reply {
+	u64 sector;
+	u64 block_id;
+	u32 flags;		/* NBR_RR_* */
+	u32 crc;
+	u32 size;		/* bytes following the fixed part */
+};
+
 struct nbr_barrier_ack {
 	u32 epoch;
 	u32 set_size;
@@ -161,6 +181,20 @@ int nbr_encode_barrier_ack(void *buf, size_t size,
 			   const struct nbr_barrier_ack *b);
 int nbr_decode_barrier_ack(const void *p, size_t len,
 			   struct nbr_barrier_ack *b, const char **reason);
+int nbr_encode_read_req(void *buf, size_t size, const struct nbr_read_req *r);
+int nbr_decode_read_req(const void *p, size_t len, struct nbr_read_req *r,
+			const char **reason);
+/* Does the read fit the device and the agreed max_bio? */
+int nbr_read_check_range(const struct nbr_read_req *r, u64 dev_sectors,
+			 u32 max_bio, const char **reason);
+/*
+ * Read reply: like data, the encoder writes the header (length = 24 +
+ * r->size) and the fixed part; the caller sends the bytes after it.
+ */
+int nbr_encode_read_reply(void *buf, size_t size,
+			  const struct nbr_read_reply *r);
+int nbr_decode_read_reply(const void *p, size_t len, u32 payload_len,
+			  struct nbr_read_reply *r, const char **reason);
 /* cmd: NBR_P_PING or NBR_P_PING_ACK */
 int nbr_encode_ping(void *buf, size_t size, unsigned int cmd);
 

@@ -107,7 +107,7 @@ TEST(PacketTable, EveryCommandHasARowAndFixedPacketsHaveTheirStructSize) {
         EXPECT_LE(pi->min_len, pi->max_len);
         EXPECT_NE(pi->socks, 0);
         EXPECT_NE(pi->phases, 0);
-        if (cmd != NBR_P_DATA) {
+        if (cmd != NBR_P_DATA && cmd != NBR_P_READ_REPLY) {
             EXPECT_EQ(pi->min_len, pi->max_len) << pi->name;
         }
     }
@@ -675,4 +675,142 @@ TEST(Names, ValidityRules) {
     EXPECT_FALSE(nbr_name_valid("a b"));
     EXPECT_FALSE(nbr_name_valid("a/b"));
     EXPECT_FALSE(nbr_name_valid("a\x7f"));
+}
+
+// ------------------------------------------------- remote reads (v1 + feature)
+
+TEST(RemoteRead, FeatureBitIsKnownAndDistinct) {
+    EXPECT_EQ(NBR_FEAT_REMOTE_READ, 2u);
+    EXPECT_EQ(NBR_FEATURES_KNOWN & NBR_FEAT_REMOTE_READ, NBR_FEAT_REMOTE_READ);
+    EXPECT_EQ(offsetof(struct nbr_p_read_req, size), 16u);
+    EXPECT_EQ(offsetof(struct nbr_p_read_reply, crc), 20u);
+}
+
+TEST(RemoteRead, TableRowsAndFixedParts) {
+    EXPECT_STREQ(nbr_packet_name(NBR_P_READ_REQ), "READ_REQ");
+    EXPECT_STREQ(nbr_packet_name(NBR_P_READ_REPLY), "READ_REPLY");
+    EXPECT_EQ(nbr_packet_info(NBR_P_READ_REPLY)->max_len, 24 + NBR_MAX_BIO_SIZE);
+    EXPECT_EQ(nbr_packet_fixed_len(NBR_P_DATA, 32 + 4096), 32u);
+    EXPECT_EQ(nbr_packet_fixed_len(NBR_P_READ_REPLY, 24 + 4096), 24u);
+    EXPECT_EQ(nbr_packet_fixed_len(NBR_P_READ_REQ, 24), 24u);
+    EXPECT_EQ(nbr_packet_fixed_len(NBR_P_PING, 0), 0u);
+    EXPECT_EQ(nbr_packet_fixed_len(0, 99), 0u);
+}
+
+TEST(RemoteRead, OnlyOnTheDataSocketOnceConnected) {
+    for (unsigned cmd : {NBR_P_READ_REQ, NBR_P_READ_REPLY}) {
+        EXPECT_EQ(Allowed(cmd, NBR_SOCK_DATA, NBR_PH_CONNECTED), "ok");
+        EXPECT_EQ(Allowed(cmd, NBR_SOCK_META, NBR_PH_CONNECTED),
+                  "command not allowed on this socket");
+        EXPECT_EQ(Allowed(cmd, NBR_SOCK_DATA, NBR_PH_HANDSHAKE),
+                  "command not allowed in this phase");
+    }
+}
+
+TEST(RemoteRead, ReadRequestBytes) {
+    struct nbr_read_req r {
+        0x0102030405060708ull, 0x1122334455667788ull, 8192
+    };
+    EXPECT_EQ(Encode([&](void* b, size_t n) { return nbr_encode_read_req(b, n, &r); }),
+              Hex("4e425231 000d 0000 00000018 00000000"
+                  "0102030405060708 1122334455667788 00002000 00000000"));
+}
+
+TEST(RemoteRead, ReadReplyCountsTheDataBytesInTheLength) {
+    struct nbr_read_reply r {
+        16, 7, NBR_RR_CRC32C, 0xcafef00d, 4096
+    };
+    // 24 + 4096 = 0x1018; only the fixed part is written.
+    EXPECT_EQ(Encode([&](void* b, size_t n) { return nbr_encode_read_reply(b, n, &r); }),
+              Hex("4e425231 000e 0000 00001018 00000000"
+                  "0000000000000010 0000000000000007 00000001 cafef00d"));
+    struct nbr_read_reply e {
+        16, 7, NBR_RR_EIO, 0, 0
+    };
+    EXPECT_EQ(Encode([&](void* b, size_t n) { return nbr_encode_read_reply(b, n, &e); }),
+              Hex("4e425231 000e 0000 00000018 00000000"
+                  "0000000000000010 0000000000000007 00000002 00000000"));
+}
+
+namespace {
+std::string DecodeReadReq(const std::string& hex) {
+    struct nbr_read_req r {};
+    return DecodeWith(Hex(hex), nbr_decode_read_req, &r);
+}
+
+std::string DecodeReadReply(const std::string& hex, std::uint32_t payload_len,
+                            struct nbr_read_reply* r) {
+    const char* why = nullptr;
+    Bytes b = Hex(hex);
+    int rc = nbr_decode_read_reply(b.data(), b.size(), payload_len, r, &why);
+    return rc == 0 ? "ok" : why;
+}
+} // namespace
+
+TEST(RemoteRead, DecodesARequestAndRejectsBadSizes) {
+    EXPECT_EQ(DecodeReadReq("0000000000000008 0000000000000001 00001000 00000000"), "ok");
+    EXPECT_EQ(DecodeReadReq("0000000000000008 0000000000000001 00000000 00000000"), "empty read");
+    EXPECT_EQ(DecodeReadReq("0000000000000008 0000000000000001 00000201 00000000"),
+              "read size not a multiple of 512");
+    EXPECT_EQ(DecodeReadReq("0000000000000008 0000000000000001 00100200 00000000"),
+              "read size above maximum");
+    EXPECT_EQ(DecodeReadReq("0000000000000008 0000000000000001 00001000 00000001"),
+              "reserved field not zero");
+    EXPECT_EQ(DecodeReadReq("0000000000000008 0000000000000001 00001000"),
+              "wrong read request size");
+}
+
+TEST(RemoteRead, RangeIsCheckedAgainstTheDeviceAndMaxBio) {
+    struct nbr_read_req r {
+        2040, 1, 4096
+    };
+    const char* why = nullptr;
+    EXPECT_EQ(nbr_read_check_range(&r, 2048, 1u << 20, &why), 0);
+    r.sector = 2041;
+    EXPECT_EQ(nbr_read_check_range(&r, 2048, 1u << 20, &why), -EPROTO);
+    EXPECT_STREQ(why, "read beyond end of device");
+    r.sector = ~0ull - 3;
+    EXPECT_EQ(nbr_read_check_range(&r, 2048, 1u << 20, &why), -EPROTO);
+    r.sector = 0;
+    EXPECT_EQ(nbr_read_check_range(&r, 2048, 2048, &why), -EPROTO);
+    EXPECT_STREQ(why, "read size above agreed maximum");
+}
+
+TEST(RemoteRead, DecodesRepliesAndRejectsInconsistentOnes) {
+    const std::string ids = "0000000000000010 0000000000000007 ";
+    struct nbr_read_reply r {};
+    ASSERT_EQ(DecodeReadReply(ids + "00000001 cafef00d", 24 + 4096, &r), "ok");
+    EXPECT_EQ(r.sector, 16u);
+    EXPECT_EQ(r.block_id, 7u);
+    EXPECT_EQ(r.crc, 0xcafef00du);
+    EXPECT_EQ(r.size, 4096u);
+    ASSERT_EQ(DecodeReadReply(ids + "00000002 00000000", 24, &r), "ok");
+    EXPECT_EQ(r.flags, NBR_RR_EIO);
+    EXPECT_EQ(r.size, 0u);
+    EXPECT_EQ(DecodeReadReply(ids + "00000004 00000000", 24 + 512, &r), "unknown read reply flags");
+    EXPECT_EQ(DecodeReadReply(ids + "00000000 00000001", 24 + 512, &r),
+              "checksum without checksum flag");
+    EXPECT_EQ(DecodeReadReply(ids + "00000002 00000000", 24 + 512, &r), "failed read with data");
+    EXPECT_EQ(DecodeReadReply(ids + "00000003 00000000", 24, &r), "failed read with data");
+    EXPECT_EQ(DecodeReadReply(ids + "00000000 00000000", 24, &r), "empty read");
+    EXPECT_EQ(DecodeReadReply(ids + "00000000 00000000", 24 + 100, &r),
+              "read size not a multiple of 512");
+    EXPECT_EQ(DecodeReadReply(ids + "00000000 00000000", 23, &r), "payload too short for command");
+    EXPECT_EQ(DecodeReadReply(ids + "00000000", 24 + 512, &r), "wrong read reply header size");
+}
+
+TEST(RemoteRead, EncodersRefuseWhatDecodersReject) {
+    Bytes buf(512);
+    struct nbr_read_req q {
+        0, 1, 0
+    };
+    EXPECT_EQ(nbr_encode_read_req(buf.data(), buf.size(), &q), -EINVAL);
+    struct nbr_read_reply r {
+        0, 1, NBR_RR_EIO, 0, 512
+    };
+    EXPECT_EQ(nbr_encode_read_reply(buf.data(), buf.size(), &r), -EINVAL);
+    r = {0, 1, 0, 5, 512};
+    EXPECT_EQ(nbr_encode_read_reply(buf.data(), buf.size(), &r), -EINVAL);
+    r = {0, 1, 0, 0, 512};
+    EXPECT_EQ(nbr_encode_read_reply(buf.data(), kHdr + 23, &r), -ENOSPC);
 }

@@ -107,6 +107,18 @@ TEST(Handshake, FeatureSetIsTheIntersectionOfKnownBits) {
     EXPECT_EQ(out.features, 0u);
 }
 
+TEST(Handshake, RemoteReadsOnlyWhenBothOfferThem) {
+    auto a = Base(), b = Base();
+    a.features = NBR_FEAT_FLUSH_FUA | NBR_FEAT_REMOTE_READ;
+    b.features = NBR_FEAT_FLUSH_FUA; // an older peer: no READ_REQ to it
+    struct nbr_agreed out {};
+    ASSERT_EQ(Decide(a, b, &out), NBR_HS_OK);
+    EXPECT_EQ(out.features, NBR_FEAT_FLUSH_FUA);
+    b.features |= NBR_FEAT_REMOTE_READ;
+    ASSERT_EQ(Decide(a, b, &out), NBR_HS_OK);
+    EXPECT_EQ(out.features, NBR_FEAT_FLUSH_FUA | NBR_FEAT_REMOTE_READ);
+}
+
 TEST(Handshake, DeviceSizeIsTheSmallerDisk) {
     auto a = Base(), b = Base();
     a.disk_sectors = 5000;

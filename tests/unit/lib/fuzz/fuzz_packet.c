@@ -40,6 +40,8 @@ static void check_payload(const struct nbr_hdr *h, const uint8_t *pkt,
 		struct nbr_block_ack a;
 		struct nbr_barrier b;
 		struct nbr_barrier_ack ba;
+		struct nbr_read_req rq;
+		struct nbr_read_reply rr;
 	} v;
 
 	switch ((enum nbr_packet)h->cmd) {
@@ -92,6 +94,19 @@ static void check_payload(const struct nbr_hdr *h, const uint8_t *pkt,
 	case NBR_P_PING_ACK:
 		n = nbr_encode_ping(out, sizeof(out), h->cmd);
 		break;
+	case NBR_P_READ_REQ:
+		if (nbr_decode_read_req(p, fixed, &v.rq, &why))
+			goto rejected;
+		(void)nbr_read_check_range(&v.rq, 1ull << 21, 1u << 20, &why);
+		n = nbr_encode_read_req(out, sizeof(out), &v.rq);
+		break;
+	case NBR_P_READ_REPLY:
+		if (nbr_decode_read_reply(p, fixed, h->len, &v.rr, &why))
+			goto rejected;
+		if (v.rr.size != h->len - sizeof(struct nbr_p_read_reply))
+			abort();
+		n = nbr_encode_read_reply(out, sizeof(out), &v.rr);
+		break;
 	case NBR_P_COUNT:
 		abort();	/* the header validator let it through */
 	}
@@ -135,7 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		why = NULL;
 		if (nbr_packet_allowed(h.cmd, sock, phase, &why) && !why)
 			abort();
-		fixed = h.cmd == NBR_P_DATA ? sizeof(struct nbr_p_data) : h.len;
+		fixed = nbr_packet_fixed_len(h.cmd, h.len);
 		if (size - HDR < fixed)
 			break;
 		check_payload(&h, data, fixed);
