@@ -331,6 +331,8 @@ static void teardown(struct nbr_conn *conn)
 	nbr_wait_peer_writes(conn);
 	cancel_work_sync(&conn->ack_work);
 	nbr_ack_work(&conn->ack_work);	/* frees what is left, sends nothing */
+	cancel_work_sync(&conn->read_work);
+	nbr_read_work(&conn->read_work);	/* the same for read replies */
 	nbr_fail_requests(conn);
 	nbr_sock_close(&conn->data);
 	nbr_sock_close(&conn->meta);
@@ -434,9 +436,12 @@ static struct nbr_conn *conn_alloc(struct nbr_device *dev,
 	INIT_LIST_HEAD(&conn->send_queue);
 	INIT_LIST_HEAD(&conn->tl);
 	INIT_LIST_HEAD(&conn->epochs);
+	INIT_LIST_HEAD(&conn->read_tl);
 	INIT_LIST_HEAD(&conn->ack_queue);
+	INIT_LIST_HEAD(&conn->read_queue);
 	init_waitqueue_head(&conn->wait);
 	INIT_WORK(&conn->ack_work, nbr_ack_work);
+	INIT_WORK(&conn->read_work, nbr_read_work);
 	atomic_set(&conn->reqs_alive, 0);
 	return conn;
 }

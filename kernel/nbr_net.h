@@ -89,13 +89,17 @@ struct nbr_conn {
 	bool epoch_close;		/* a write of @epoch completed */
 	u32 seq;			/* last DATA seq sent */
 	bool state_dirty;		/* send our STATE */
+	struct list_head read_tl;	/* nbr_req reads: READ_REQ sent */
+	u64 read_id;			/* block_id of the last READ_REQ */
 	struct list_head ack_queue;	/* nbr_peer_req: write ack due */
+	struct list_head read_queue;	/* nbr_peer_req: read reply due */
 	unsigned int peer_pending;	/* peer writes on our disk */
 	u32 peer_epoch;			/* epoch being received */
 	u32 peer_epoch_writes;
 	wait_queue_head_t wait;		/* any of the above changed */
 
 	struct work_struct ack_work;
+	struct work_struct read_work;	/* sends read replies (read.c) */
 	/* nbr_req objects (and submitters about to make one) alive. */
 	atomic_t reqs_alive;
 
@@ -107,9 +111,15 @@ struct nbr_conn {
 	unsigned long last_rx;		/* jiffies of the last meta packet */
 };
 
-/* One write of the Primary: local clone plus its copy to the peer. */
+/*
+ * One write of the Primary: local clone plus its copy to the peer; or,
+ * without a usable local disk, a write or a read (@read) through the
+ * peer alone.
+ */
 struct nbr_req {
-	struct list_head list;		/* send_queue or tl, under conn->lock */
+	struct list_head list;		/* send_queue, tl or read_tl, under
+					 * conn->lock
+					 */
 	struct nbr_conn *conn;
 	struct bio *bio;		/* the upper layer's bio */
 	u64 sector;
@@ -117,7 +127,10 @@ struct nbr_req {
 	u32 seq;
 	u32 epoch;
 	u32 dp_flags;
-	atomic_t pending;		/* local part + net part */
+	bool read;			/* a READ_REQ, completed by its reply */
+	bool has_local;			/* a local part exists */
+	u64 read_id;			/* block_id of the READ_REQ */
+	atomic_t pending;		/* local part (if any) + net part */
 	blk_status_t local_status;
 	bool net_ok;			/* the peer has (or will have) it */
 	unsigned long sent_at;		/* jiffies, for the reply timeout */
@@ -133,6 +146,7 @@ struct nbr_peer_req {
 	u32 seq;
 	u32 flags;			/* NBR_DP_* */
 	u32 crc;
+	bool read;			/* serves a READ_REQ: reply, no ack */
 	blk_status_t status;
 	unsigned int nr_pages;
 	struct page *pages[];
@@ -159,6 +173,7 @@ int nbr_send_all(struct socket *sock, const void *buf, size_t len,
 		 unsigned int flags);
 int nbr_recv_all(struct socket *sock, void *buf, size_t len);
 int nbr_send_bio(struct socket *sock, struct bio *bio, unsigned int flags);
+int nbr_recv_bio(struct socket *sock, struct bio *bio);
 /* Pages per recvmsg in nbr_recv_pages(): 64 KiB, a small stack array. */
 #define NBR_RECV_BATCH 16
 int nbr_recv_pages(struct socket *sock, struct page **pages, u32 len);
@@ -179,7 +194,10 @@ int nbr_auth_acceptor(struct nbr_conn *conn, struct socket *sock,
 /* sender.c */
 int nbr_sender_start(struct nbr_conn *conn);
 bool nbr_net_submit_write(struct nbr_device *dev, struct bio *bio,
-			  struct nbr_req **reqp);
+			  bool local, struct nbr_req **reqp);
+struct nbr_conn *nbr_get_conn(struct nbr_device *dev);
+void nbr_put_conn(struct nbr_conn *conn);
+u32 nbr_bio_crc32c(struct bio *bio);
 void nbr_req_put(struct nbr_req *req);
 void nbr_req_net_done(struct nbr_req *req, bool ok);
 void nbr_fail_requests(struct nbr_conn *conn);
@@ -194,6 +212,18 @@ int nbr_send_packet(struct nbr_conn *conn, enum nbr_sock kind,
 void nbr_receive_data(struct nbr_conn *conn);
 void nbr_wait_peer_writes(struct nbr_conn *conn);
 void nbr_peer_req_free(struct nbr_peer_req *pr);
+struct nbr_peer_req *nbr_peer_req_alloc(struct nbr_conn *conn, u64 sector,
+					u64 block_id, u32 size);
+bool nbr_peer_writes_done(struct nbr_conn *conn);
+
+/* read.c: reads through the peer (NBR_FEAT_REMOTE_READ). */
+bool nbr_net_submit_read(struct nbr_device *dev, struct bio *bio, gfp_t gfp);
+int nbr_send_read_req(struct nbr_conn *conn, struct nbr_req *req);
+int nbr_receive_read_req(struct nbr_conn *conn, const void *p,
+			 const char **reason);
+int nbr_receive_read_reply(struct nbr_conn *conn, const void *p, u32 len,
+			   const char **reason);
+void nbr_read_work(struct work_struct *work);
 int nbr_send_block_ack(struct nbr_conn *conn, unsigned int cmd,
 		       const struct nbr_peer_req *pr);
 

@@ -27,21 +27,20 @@ void nbr_peer_req_free(struct nbr_peer_req *pr)
 	kfree(pr);
 }
 
-static struct nbr_peer_req *peer_req_alloc(struct nbr_conn *conn,
-					   const struct nbr_data *d)
+/* A peer request with pages for @size bytes. May sleep. */
+struct nbr_peer_req *nbr_peer_req_alloc(struct nbr_conn *conn, u64 sector,
+					u64 block_id, u32 size)
 {
-	unsigned int n = DIV_ROUND_UP(d->size, PAGE_SIZE), i;
+	unsigned int n = DIV_ROUND_UP(size, PAGE_SIZE), i;
 	struct nbr_peer_req *pr;
 
 	pr = kzalloc(struct_size(pr, pages, n), GFP_NOIO);
 	if (!pr)
 		return NULL;
 	pr->conn = conn;
-	pr->sector = d->sector;
-	pr->block_id = d->block_id;
-	pr->size = d->size;
-	pr->seq = d->seq;
-	pr->flags = d->flags;
+	pr->sector = sector;
+	pr->block_id = block_id;
+	pr->size = size;
 	for (i = 0; i < n; i++) {
 		pr->pages[i] = alloc_page(GFP_NOIO);
 		if (!pr->pages[i]) {
@@ -176,11 +175,13 @@ static int receive_data(struct nbr_conn *conn, const void *p, u32 len,
 		*reason = "write of an epoch that is not open";
 		return -EPROTO;
 	}
-	pr = peer_req_alloc(conn, &d);
+	pr = nbr_peer_req_alloc(conn, d.sector, d.block_id, d.size);
 	if (!pr) {
 		*reason = "out of memory";
 		return -ENOMEM;
 	}
+	pr->seq = d.seq;
+	pr->flags = d.flags;
 	pr->crc = d.crc;
 	err = recv_payload(conn, pr);
 	if (err) {
@@ -200,8 +201,11 @@ static int receive_data(struct nbr_conn *conn, const void *p, u32 len,
 	return 0;
 }
 
-/* Every write submitted before now is done (or the link broke). */
-static bool peer_writes_done(struct nbr_conn *conn)
+/*
+ * Every peer request submitted before now (writes, and reads served for
+ * the peer) is done.
+ */
+bool nbr_peer_writes_done(struct nbr_conn *conn)
 {
 	bool done;
 
@@ -213,7 +217,7 @@ static bool peer_writes_done(struct nbr_conn *conn)
 
 void nbr_wait_peer_writes(struct nbr_conn *conn)
 {
-	wait_event(conn->wait, peer_writes_done(conn));
+	wait_event(conn->wait, nbr_peer_writes_done(conn));
 }
 
 /*
@@ -236,7 +240,7 @@ static int receive_barrier(struct nbr_conn *conn, const void *p,
 		*reason = "barrier for an epoch that is not open";
 		return -EPROTO;
 	}
-	if (wait_event_interruptible(conn->wait, peer_writes_done(conn)))
+	if (wait_event_interruptible(conn->wait, nbr_peer_writes_done(conn)))
 		return -EINTR;
 	ack.epoch = b.epoch;
 	ack.set_size = conn->peer_epoch_writes;
@@ -287,6 +291,8 @@ void nbr_receive_data(struct nbr_conn *conn)
 		struct nbr_p_data data;
 		struct nbr_p_barrier barrier;
 		struct nbr_p_state state;
+		struct nbr_p_read_req read_req;
+		struct nbr_p_read_reply read_reply;
 	} buf;
 	const char *reason = "?";
 	struct nbr_hdr hdr;
@@ -309,6 +315,13 @@ void nbr_receive_data(struct nbr_conn *conn)
 				break;
 			case NBR_P_STATE:
 				err = receive_state(conn, &buf, &reason);
+				break;
+			case NBR_P_READ_REQ:
+				err = nbr_receive_read_req(conn, &buf, &reason);
+				break;
+			case NBR_P_READ_REPLY:
+				err = nbr_receive_read_reply(conn, &buf, hdr.len,
+							     &reason);
 				break;
 			default:
 				reason = "unexpected packet on the data socket";

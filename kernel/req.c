@@ -92,21 +92,36 @@ void nbr_wait_local_idle(struct nbr_device *dev)
 	spin_unlock_irq(&dev->lock);
 }
 
+/*
+ * A failed local read with on-io-error detach is read again from the
+ * peer when it has UpToDate data: the disk is on its way out anyway.
+ */
+static bool retry_read_remote(struct nbr_device *dev, struct bio *orig)
+{
+	if (op_is_write(bio_op(orig)) ||
+	    READ_ONCE(dev->on_io_error) != NBR_IOERR_DETACH)
+		return false;
+	return nbr_net_submit_read(dev, orig, GFP_ATOMIC);
+}
+
 static void nbr_local_endio(struct bio *clone)
 {
 	struct bio *orig = clone->bi_private;
 	struct nbr_device *dev = orig->bi_bdev->bd_disk->private_data;
+	blk_status_t status = clone->bi_status;
 
-	orig->bi_status = clone->bi_status;
-	if (clone->bi_status) {
-		nbr_warn_rl(dev, "local %s error %d at sector %llu\n",
-			    op_is_write(bio_op(orig)) ? "write" : "read",
-			    blk_status_to_errno(clone->bi_status),
-			    (unsigned long long)orig->bi_iter.bi_sector);
-		nbr_local_io_error(dev);
-	}
 	bio_put(clone);
 	nbr_put_local(dev);
+	if (status) {
+		nbr_warn_rl(dev, "local %s error %d at sector %llu\n",
+			    op_is_write(bio_op(orig)) ? "write" : "read",
+			    blk_status_to_errno(status),
+			    (unsigned long long)orig->bi_iter.bi_sector);
+		nbr_local_io_error(dev);
+		if (retry_read_remote(dev, orig))
+			return;		/* completes from the peer's reply */
+	}
+	orig->bi_status = status;
 	atomic_dec(&dev->app_pending);
 	bio_endio(orig);
 }
@@ -148,6 +163,20 @@ static void count_io(struct nbr_device *dev, struct bio *bio)
 		atomic64_add(sectors, &dev->disk_read_sect);
 }
 
+/*
+ * No usable local disk: a Primary whose peer has the data reads and
+ * writes through it (the disk failed, or was detached). May sleep.
+ */
+static bool submit_peer_only(struct nbr_device *dev, struct bio *bio)
+{
+	struct nbr_req *req;
+
+	if (!op_is_write(bio_op(bio)))
+		return bio_op(bio) == REQ_OP_READ &&
+		       nbr_net_submit_read(dev, bio, GFP_NOIO);
+	return replicable(bio) && nbr_net_submit_write(dev, bio, false, &req);
+}
+
 /* May sleep (GFP_NOIO allocation from the mempool never fails). */
 void nbr_submit_bio(struct bio *bio)
 {
@@ -161,6 +190,8 @@ void nbr_submit_bio(struct bio *bio)
 		return;
 	atomic_inc(&dev->app_pending);
 	if (!nbr_get_local(dev, &bdev)) {
+		if (submit_peer_only(dev, bio))
+			return;
 		atomic_dec(&dev->app_pending);
 		nbr_warn_rl(dev, "I/O error: no usable local disk\n");
 		bio_io_error(bio);
@@ -177,7 +208,8 @@ void nbr_submit_bio(struct bio *bio)
 	clone->bi_private = bio;
 	clone->bi_end_io = nbr_local_endio;
 	if (op_is_write(bio_op(bio))) {
-		if (replicable(bio) && nbr_net_submit_write(dev, bio, &req)) {
+		if (replicable(bio) &&
+		    nbr_net_submit_write(dev, bio, true, &req)) {
 			clone->bi_private = req;
 			clone->bi_end_io = nbr_req_local_endio;
 		} else {

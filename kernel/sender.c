@@ -22,13 +22,32 @@
 
 #include "nbr_net.h"
 
+/* The connection, pinned by conn->reqs_alive, or NULL. Any context. */
+struct nbr_conn *nbr_get_conn(struct nbr_device *dev)
+{
+	struct nbr_conn *conn;
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->lock, flags);
+	conn = dev->conn;
+	if (conn)
+		atomic_inc(&conn->reqs_alive);
+	spin_unlock_irqrestore(&dev->lock, flags);
+	return conn;
+}
+
+void nbr_put_conn(struct nbr_conn *conn)
+{
+	if (atomic_dec_and_test(&conn->reqs_alive))
+		wake_up_all(&conn->wait);
+}
+
 static void req_free(struct nbr_req *req)
 {
 	struct nbr_conn *conn = req->conn;
 
 	kfree(req);
-	if (atomic_dec_and_test(&conn->reqs_alive))
-		wake_up_all(&conn->wait);
+	nbr_put_conn(conn);
 }
 
 /* Both parts are done: complete the upper layer's bio. Any context. */
@@ -39,7 +58,14 @@ static void req_complete(struct nbr_req *req)
 	struct bio *bio = req->bio;
 	unsigned long flags;
 
-	if (!req->net_ok)
+	if (req->read) {
+		bio->bi_status = req->net_ok ? BLK_STS_OK : BLK_STS_IOERR;
+		goto out_endio;
+	}
+	/* Without a local part the peer's copy was the only one. */
+	if (!req->has_local && !req->net_ok)
+		req->local_status = BLK_STS_IOERR;
+	if (!req->net_ok && req->has_local)
 		atomic64_add(req->size >> SECTOR_SHIFT, &dev->oos_sect);
 	/* The peer has it: a failed local write can still succeed. */
 	if (req->local_status && req->net_ok &&
@@ -50,6 +76,7 @@ static void req_complete(struct nbr_req *req)
 	if (req->epoch == conn->epoch && req->seq)
 		conn->epoch_close = true;
 	spin_unlock_irqrestore(&conn->lock, flags);
+out_endio:
 	atomic_dec(&dev->app_pending);
 	bio_endio(bio);
 	req_free(req);
@@ -69,22 +96,20 @@ void nbr_req_net_done(struct nbr_req *req, bool ok)
 }
 
 /*
- * Hand a write to the peer if we replicate now. On true, *@reqp holds two
- * references: the caller's local part (nbr_req_put() when the local write
- * is done) and the net part, owned by the sender. May sleep.
+ * Hand a write to the peer if we replicate now. On true, *@reqp holds the
+ * net part, owned by the sender, and with @local also the caller's local
+ * part (nbr_req_put() when the local write is done). Without @local the
+ * peer's copy is the only one (a Primary without a usable disk). May
+ * sleep.
  */
 bool nbr_net_submit_write(struct nbr_device *dev, struct bio *bio,
-			  struct nbr_req **reqp)
+			  bool local, struct nbr_req **reqp)
 {
 	struct nbr_conn *conn;
 	struct nbr_req *req;
 	bool queued = false;
 
-	spin_lock_irq(&dev->lock);
-	conn = dev->conn;
-	if (conn)
-		atomic_inc(&conn->reqs_alive);
-	spin_unlock_irq(&dev->lock);
+	conn = nbr_get_conn(dev);
 	if (!conn)
 		return false;
 	req = kzalloc(sizeof(*req), GFP_NOIO);
@@ -94,7 +119,8 @@ bool nbr_net_submit_write(struct nbr_device *dev, struct bio *bio,
 	req->bio = bio;
 	req->sector = bio->bi_iter.bi_sector;
 	req->size = bio->bi_iter.bi_size;
-	atomic_set(&req->pending, 2);
+	req->has_local = local;
+	atomic_set(&req->pending, local ? 2 : 1);
 	spin_lock_irq(&conn->lock);
 	if (conn->replicating) {
 		list_add_tail(&req->list, &conn->send_queue);
@@ -110,8 +136,7 @@ bool nbr_net_submit_write(struct nbr_device *dev, struct bio *bio,
 	return true;
 
 out_put:
-	if (atomic_dec_and_test(&conn->reqs_alive))
-		wake_up_all(&conn->wait);
+	nbr_put_conn(conn);
 	return false;
 }
 
@@ -135,7 +160,7 @@ int nbr_send_packet(struct nbr_conn *conn, enum nbr_sock kind,
 	return err;
 }
 
-static u32 data_crc(struct bio *bio)
+u32 nbr_bio_crc32c(struct bio *bio)
 {
 	struct bvec_iter iter;
 	struct bio_vec bv;
@@ -194,7 +219,7 @@ static int send_data(struct nbr_conn *conn, struct nbr_req *req, u32 barrier)
 	d.flags = req->dp_flags;
 	d.size = req->size;
 	if (d.flags & NBR_DP_CRC32C)
-		d.crc = data_crc(req->bio);
+		d.crc = nbr_bio_crc32c(req->bio);
 	n = nbr_encode_data(buf + len, sizeof(buf) - len, &d);
 	if (n < 0)
 		return n;
@@ -237,6 +262,13 @@ static struct nbr_req *next_req(struct nbr_conn *conn,
 	if (!req)
 		return NULL;
 	list_del_init(&req->list);
+	/* Reads belong to no epoch; they wait in their own log. */
+	if (req->read) {
+		req->read_id = ++conn->read_id;
+		req->sent_at = jiffies;
+		list_add_tail(&req->list, &conn->read_tl);
+		return req;
+	}
 	if (conn->epoch_writes &&
 	    (conn->epoch_close || conn->epoch_writes >= conn->conf.max_epoch)) {
 		(*rec)->epoch = conn->epoch;
@@ -297,6 +329,8 @@ static bool sender_round(struct nbr_conn *conn, struct nbr_epoch_rec **rec)
 	spin_unlock_irq(&conn->lock);
 	if (!req)
 		return true;
+	if (req->read)
+		return !nbr_send_read_req(conn, req);
 	err = send_data(conn, req, barrier);
 	if (err)
 		nbr_conn_fail(conn, err == -ETIMEDOUT ? NBR_C_TIMEOUT :
@@ -354,6 +388,7 @@ void nbr_fail_requests(struct nbr_conn *conn)
 	list_for_each_entry(req, &conn->tl, list)
 		atomic_dec(&conn->pending);
 	list_splice_tail_init(&conn->tl, &dead);
+	list_splice_tail_init(&conn->read_tl, &dead);
 	list_for_each_entry_safe(rec, rtmp, &conn->epochs, list) {
 		list_del(&rec->list);
 		kfree(rec);

@@ -181,6 +181,29 @@ int nbr_send_bio(struct socket *sock, struct bio *bio, unsigned int flags)
 	return 0;
 }
 
+/* Receive the bytes of @bio (its current range) into its pages. May sleep. */
+int nbr_recv_bio(struct socket *sock, struct bio *bio)
+{
+	struct msghdr msg;
+	int rv;
+
+	memset(&msg, 0, sizeof(msg));
+	iov_iter_bvec(&msg.msg_iter, ITER_DEST,
+		      __bvec_iter_bvec(bio->bi_io_vec, bio->bi_iter),
+		      bio_segments(bio), bio->bi_iter.bi_size);
+	msg.msg_iter.iov_offset = bio->bi_iter.bi_bvec_done;
+	while (msg_data_left(&msg)) {
+		rv = sock_recvmsg(sock, &msg, MSG_WAITALL | MSG_NOSIGNAL);
+		if (rv == 0)
+			return -ECONNRESET;
+		if (rv == -EAGAIN)
+			return -ETIMEDOUT;
+		if (rv < 0)
+			return rv;
+	}
+	return 0;
+}
+
 /*
  * Receive @len bytes into whole pages, many pages per recvmsg (the call,
  * not the copy, is the cost per page). May sleep.
