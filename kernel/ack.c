@@ -48,7 +48,7 @@ static int send_ping(struct nbr_conn *conn, unsigned int cmd)
 			       nbr_encode_ping(buf, sizeof(buf), cmd));
 }
 
-/* Has the oldest unanswered request waited longer than `timeout`? */
+/* Has the oldest unanswered write or read waited longer than `timeout`? */
 static bool reply_overdue(struct nbr_conn *conn)
 {
 	long limit = nbr_ds_to_jiffies(conn->conf.timeout_ds);
@@ -59,6 +59,10 @@ static bool reply_overdue(struct nbr_conn *conn)
 	req = list_first_entry_or_null(&conn->tl, struct nbr_req, list);
 	if (req)
 		late = time_after(jiffies, req->sent_at + limit);
+	/* Reads through the peer wait for their reply the same way. */
+	req = list_first_entry_or_null(&conn->read_tl, struct nbr_req, list);
+	if (req && time_after(jiffies, req->sent_at + limit))
+		late = true;
 	spin_unlock_irq(&conn->lock);
 	return late;
 }
@@ -155,7 +159,7 @@ static int asender_thread(void *arg)
 			break;
 		if (reply_overdue(conn)) {
 			nbr_conn_fail(conn, NBR_C_TIMEOUT,
-				      "the peer did not answer a write within timeout");
+				      "the peer did not answer a request within timeout");
 			break;
 		}
 	}
