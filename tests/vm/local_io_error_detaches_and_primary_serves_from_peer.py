@@ -14,7 +14,7 @@ SECTORS = (64 << 20) // 512
 def net(node, peer):
     node.run(f"drbdsetup /dev/nb0 net ipv4:{ADDR[node.name]}:7788 "
              f"ipv4:{ADDR[peer.name]}:7788 C --peer-name={peer.name} "
-             "--cram-hmac-alg=sha256 --shared-secret=s3cr3t "
+             "--cram-hmac-alg=sha256 --shared-secret=s3cr3t --ping-timeout=50 "
              "--data-integrity-alg=crc32c")
 
 

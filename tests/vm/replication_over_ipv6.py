@@ -12,7 +12,7 @@ ADDR6 = {"alpha": "fd00::1", "bravo": "fd00::2"}
 def net(node, peer):
     node.run(f"drbdsetup /dev/nb0 net ipv6:[{ADDR6[node.name]}]:7788 "
              f"ipv6:[{ADDR6[peer.name]}]:7788 C --peer-name={peer.name} "
-             "--cram-hmac-alg=sha256 --shared-secret=s3cr3t")
+             "--cram-hmac-alg=sha256 --shared-secret=s3cr3t --ping-timeout=50")
 
 
 def cstate(node):

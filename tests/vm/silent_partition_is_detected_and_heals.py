@@ -11,11 +11,13 @@ ADDR = {"alpha": "10.99.0.1", "bravo": "10.99.0.2"}
 
 
 def net(node, peer):
-    # ping-int 2 s, ping-timeout 1 s, timeout 3 s, connect-int 3 s.
+    # ping-int 2 s, ping-timeout 3 s (not 0.5 s: a busy TCG host delays
+    # pings), timeout 6 s, connect-int 3 s: a silent peer is noticed
+    # within about 6 s.
     node.run(f"drbdsetup /dev/nb0 net ipv4:{ADDR[node.name]}:7788 "
              f"ipv4:{ADDR[peer.name]}:7788 C --peer-name={peer.name} "
              "--cram-hmac-alg=sha256 --shared-secret=s3cr3t "
-             "--ping-int=2 --ping-timeout=10 --timeout=30 --connect-int=3")
+             "--ping-int=2 --ping-timeout=30 --timeout=60 --connect-int=3")
 
 
 def cstate(node):
