@@ -48,7 +48,8 @@ def run(c):
 
     # Every payload bravo receives is damaged from now on.
     zeros = block_sum(b, "/dev/vdb", 20)
-    events = b.spawn("timeout 60 drbdsetup events > /tmp/events || true")
+    events = b.spawn("echo $$ > /tmp/events.pid; "
+                     "exec timeout 60 drbdsetup events > /tmp/events")
     b.run(f"echo 1 > {PARAM}")
     a.run("head -c 4096 /dev/urandom > /tmp/bad")
     # The write completes on the Primary (its disk has it; the peer is
@@ -64,8 +65,8 @@ def run(c):
     assert int(re.search(r"\boos:(\d+)", a.out("cat /proc/drbd")).group(1)) >= 4
 
     c.wait_until(both, 60, "the pair reconnects")
-    b.run("pkill -INT -x drbdsetup || true")
-    events.wait()
+    b.run("kill -INT $(cat /tmp/events.pid)")
+    events.wait(check=False)
     ev = b.out("cat /tmp/events")
     assert re.search(r"cstate:ProtocolError .*reason:ProtocolError: "
                      r"data-integrity crc32c mismatch", ev), ev
