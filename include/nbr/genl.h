@@ -67,6 +67,33 @@ enum nbr_genl_cmd {
 	 * the status attributes plus NBR_A_EVENT_SEQ and NBR_A_REASON.
 	 */
 	NBR_ADM_EVENT,
+	/* Discard the local data and resync all of it from the peer (this
+	 * node becomes SyncTarget); needs a connection to an UpToDate peer,
+	 * or, without one, just marks the whole disk out of sync and
+	 * Inconsistent: NBR_A_MINOR.
+	 */
+	NBR_ADM_INVALIDATE,
+	/* Resync all of the peer's disk from ours (SyncSource); needs a
+	 * connected peer and UpToDate local data: NBR_A_MINOR.
+	 */
+	NBR_ADM_INVALIDATE_REMOTE,
+	/* Hold / release a running or pending resync: NBR_A_MINOR. */
+	NBR_ADM_PAUSE_SYNC,
+	NBR_ADM_RESUME_SYNC,
+	/* Online verify against the connected peer: NBR_A_MINOR, optional
+	 * NBR_A_START_SECTOR. Blocks that differ are marked out of sync.
+	 */
+	NBR_ADM_VERIFY,
+	/* Start a new data generation: NBR_A_MINOR, optional
+	 * NBR_A_CLEAR_BITMAP (both disks blank or identical: skip the
+	 * initial sync; only while Connected, both Inconsistent, or
+	 * StandAlone/Secondary).
+	 */
+	NBR_ADM_NEW_CURRENT_UUID,
+	/* Mark the local data Outdated (it must not be promoted); refused
+	 * while Primary or while connected to a Primary: NBR_A_MINOR.
+	 */
+	NBR_ADM_OUTDATE,
 	__NBR_ADM_MAX
 };
 #define NBR_ADM_MAX (__NBR_ADM_MAX - 1)
@@ -139,6 +166,61 @@ enum nbr_genl_attr {
 	 * carries nothing, readers skip it
 	 */
 	NBR_A_PAD,
+	/* string: metadata device for external metadata; absent = internal
+	 * (at the end of NBR_A_BACKING_DEV)
+	 */
+	NBR_A_META_DEV,
+	/* u32: slot of NBR_A_META_DEV in 128 MiB units ("meta-disk DEV [I]");
+	 * absent with NBR_A_META_DEV = flexible external metadata at byte 0
+	 */
+	NBR_A_META_INDEX,
+	/* u32: activity-log extents in use, 7..65534, at most what the
+	 * metadata was created with (default: that value)
+	 */
+	NBR_A_AL_EXTENTS,
+	/* u32: resync rate in KiB/s when c-plan-ahead is 0 (default 250) */
+	NBR_A_RESYNC_RATE,
+	/* u32: dynamic resync controller horizon, 0.1 s; 0 = fixed rate
+	 * (default 20)
+	 */
+	NBR_A_C_PLAN_AHEAD,
+	/* u32: dynamic controller ceiling, KiB/s (default 102400) */
+	NBR_A_C_MAX_RATE,
+	/* u32: resync rate kept while the application writes, KiB/s
+	 * (default 250)
+	 */
+	NBR_A_C_MIN_RATE,
+	/* u8: enum nbr_asb0, after-sb-0pri (default disconnect) */
+	NBR_A_AFTER_SB_0PRI,
+	/* u8: enum nbr_asb1, after-sb-1pri (default disconnect) */
+	NBR_A_AFTER_SB_1PRI,
+	/* u8: enum nbr_asb2, after-sb-2pri (default disconnect) */
+	NBR_A_AFTER_SB_2PRI,
+	/* flag: apply the after-sb policies also without a common bitmap */
+	NBR_A_ALWAYS_ASBP,
+	/* flag: connect --discard-my-data: this node loses a split brain */
+	NBR_A_DISCARD_MY_DATA,
+	/* u8: enum nbr_digest_alg, verify-alg (default crc32c) */
+	NBR_A_VERIFY_ALG,
+	/* u64: first sector for NBR_ADM_VERIFY (default 0) */
+	NBR_A_START_SECTOR,
+	/* flag: new-current-uuid --clear-bitmap */
+	NBR_A_CLEAR_BITMAP,
+	/* u64 each: generation identifiers of the local disk (replies and
+	 * events; absent when diskless)
+	 */
+	NBR_A_UUID_CURRENT,
+	NBR_A_UUID_BITMAP,
+	NBR_A_UUID_HISTORY1,
+	NBR_A_UUID_HISTORY2,
+	/* u32: NBR_MDF_* flags of the local metadata (replies and events) */
+	NBR_A_MD_FLAGS,
+	/* nested: enum nbr_sync_attr, while a resync or verify runs */
+	NBR_A_SYNC,
+	/* string: node name given to drbdsetup new-minor, for
+	 * discard-node-NAME (after-sb-0pri); optional on NBR_ADM_CONNECT
+	 */
+	NBR_A_DISCARD_NODE,
 	__NBR_A_MAX
 };
 #define NBR_A_MAX (__NBR_A_MAX - 1)
@@ -159,9 +241,37 @@ enum nbr_stat_attr {
 	NBR_S_EPOCHS,		/* ep */
 	NBR_S_OUT_OF_SYNC_KIB,	/* oos */
 	NBR_S_PAD,		/* padding, carries nothing */
+	NBR_S_RESYNC_SENT_KIB,	/* resync data sent as SyncSource */
+	NBR_S_RESYNC_RECV_KIB,	/* resync data written as SyncTarget */
 	__NBR_S_MAX
 };
 #define NBR_S_MAX (__NBR_S_MAX - 1)
+
+/*
+ * Progress of a resync or online verify, inside NBR_A_SYNC; u64 unless
+ * noted. KiB are 4 KiB bitmap blocks times 4.
+ */
+enum nbr_sync_attr {
+	NBR_SY_UNSPEC,
+	NBR_SY_TOTAL_KIB,	/* to sync (verify: to check) when it started */
+	NBR_SY_LEFT_KIB,	/* still to sync / check */
+	NBR_SY_SPEED_KIB,	/* KiB/s over the last few seconds */
+	NBR_SY_AVG_SPEED_KIB,	/* KiB/s since the start, pauses excluded */
+	NBR_SY_ETA_S,		/* seconds to go at the recent speed */
+	NBR_SY_PAUSED,		/* u8: 1 = paused by pause-sync */
+	NBR_SY_OOS_FOUND_KIB,	/* verify: found out of sync so far */
+	NBR_SY_PAD,		/* padding, carries nothing */
+	__NBR_SY_MAX
+};
+#define NBR_SY_MAX (__NBR_SY_MAX - 1)
+
+/* verify-alg: digest of one 4 KiB block in online verify. */
+enum nbr_digest_alg {
+	NBR_DIGEST_CRC32C = 1,
+	NBR_DIGEST_SHA1 = 2,
+	NBR_DIGEST_SHA256 = 3,
+	NBR_DIGEST_MD5 = 4,
+};
 
 /* What to do when the backing device fails a request. */
 enum nbr_on_io_error {

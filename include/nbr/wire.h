@@ -60,6 +60,17 @@ enum nbr_packet {
 	NBR_P_PING_ACK		= 12,	/* meta socket */
 	NBR_P_READ_REQ		= 13,	/* data socket: NBR_FEAT_REMOTE_READ */
 	NBR_P_READ_REPLY	= 14,	/* data socket: NBR_FEAT_REMOTE_READ */
+	NBR_P_UUIDS		= 15,	/* data socket, once after PARAMS */
+	NBR_P_BITMAP		= 16,	/* data socket: a run-length chunk */
+	NBR_P_SYNC_UUID		= 17,	/* data socket: resync starts */
+	NBR_P_RS_DATA		= 18,	/* data socket: one resync block run */
+	NBR_P_RS_ACK		= 19,	/* meta socket: resync data written */
+	NBR_P_RS_NEG_ACK	= 20,	/* meta socket: resync write failed */
+	NBR_P_RS_DONE		= 21,	/* data socket: resync finished */
+	NBR_P_SYNC_REQ		= 22,	/* data socket: "be my SyncSource" */
+	NBR_P_VERIFY_REQ	= 23,	/* data socket: digests to compare */
+	NBR_P_VERIFY_REPLY	= 24,	/* meta socket: which ones differ */
+	NBR_P_VERIFY_DONE	= 25,	/* data socket: verify finished */
 	NBR_P_COUNT			/* one past the last valid command */
 };
 
@@ -258,6 +269,117 @@ struct nbr_p_read_reply {
 	__be32 crc;		/* 20: crc32c of the bytes, or 0 */
 } NBR_PACKED;
 NBR_ASSERT_SIZE(struct nbr_p_read_reply, 24);
+
+/* nbr_p_uuids.uflags */
+#define NBR_UF_DISCARD_MY_DATA	(1u << 0)	/* connect --discard-my-data */
+#define NBR_UF_DISKLESS		(1u << 1)	/* no disk: identifiers are 0 */
+#define NBR_UF_KNOWN		(NBR_UF_DISCARD_MY_DATA | NBR_UF_DISKLESS)
+
+/*
+ * NBR_P_UUIDS: the sender's generation identifiers, once in each
+ * direction right after PARAMS. Both sides run nbr_sync_decide() on the
+ * two sets (kernel/lib/sync_decide.c) and so agree on who syncs from
+ * whom without another round trip. NBR_P_RS_DONE carries the same struct:
+ * the SyncSource's identifiers after the resync.
+ */
+struct nbr_p_uuids {
+	__be64 current;		/*  0 */
+	__be64 bitmap;		/*  8 */
+	__be64 history[2];	/* 16, 24 */
+	__be64 dirty_bits;	/* 32: set bits of the sender's bitmap */
+	__be32 md_flags;	/* 40: NBR_MDF_* of the sender's superblock */
+	__be32 uflags;		/* 44: NBR_UF_* */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_uuids, 48);
+
+/* nbr_p_bitmap.flags */
+#define NBR_BM_LAST		(1u << 0)	/* the final chunk */
+#define NBR_BM_KNOWN		NBR_BM_LAST
+
+/*
+ * NBR_P_BITMAP: bits [first, first + nbits) of the sender's dirty bitmap,
+ * run-length coded (kernel/lib/rle.c) in the header.length - 24 bytes
+ * that follow. Chunks come in order and cover the whole bitmap; the
+ * receiver ORs them into its own. The SyncTarget sends its bitmap to the
+ * SyncSource, which then answers with NBR_P_SYNC_UUID.
+ */
+struct nbr_p_bitmap {
+	__be64 first;		/*  0: first bit of the chunk */
+	__be64 nbits;		/*  8: bits the chunk covers, >= 1 */
+	__be32 flags;		/* 16: NBR_BM_* */
+	__be32 reserved;	/* 20: must be 0 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_bitmap, 24);
+
+/* nbr_p_sync_uuid.flags */
+#define NBR_SU_FULL		(1u << 0)	/* every block, not a bitmap */
+#define NBR_SU_KNOWN		NBR_SU_FULL
+
+/*
+ * NBR_P_SYNC_UUID: from the SyncSource; the target stores @uuid as its
+ * current identifier (and is Inconsistent from now on) before it accepts
+ * the first NBR_P_RS_DATA. @bits is how many 4 KiB blocks will come.
+ */
+struct nbr_p_sync_uuid {
+	__be64 uuid;		/*  0 */
+	__be64 bits;		/*  8: blocks to resync */
+	__be32 flags;		/* 16: NBR_SU_* */
+	__be32 reserved;	/* 20: must be 0 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_sync_uuid, 24);
+
+/*
+ * NBR_P_RS_DATA: resync data, header.length - 24 bytes of it (a multiple
+ * of 4096, at most the agreed max_bio) for @sector on. Answered with
+ * NBR_P_RS_ACK (nbr_p_block_ack, seq 0) once written, NBR_P_RS_NEG_ACK on
+ * a write error. Resync data is never mixed with an application write of
+ * the same block: the source sends them in the order they must land.
+ */
+struct nbr_p_rs_data {
+	__be64 sector;		/*  0: 4 KiB aligned */
+	__be64 block_id;	/*  8: sender's handle, echoed in the ack */
+	__be32 flags;		/* 16: NBR_DP_CRC32C or 0 */
+	__be32 crc;		/* 20: crc32c of the bytes, or 0 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_rs_data, 24);
+
+/* NBR_P_SYNC_REQ.flags: invalidate asks the peer to become SyncSource. */
+struct nbr_p_sync_req {
+	__be32 flags;		/* 0: NBR_SU_FULL or 0 */
+	__be32 reserved;	/* 4: must be 0 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_sync_req, 8);
+
+/* Digest bytes per 4 KiB block in online verify, at most. */
+#define NBR_VERIFY_DIGEST_MAX	32u
+/* Blocks per NBR_P_VERIFY_REQ, at most (one bit each in the reply). */
+#define NBR_VERIFY_BLOCKS_MAX	64u
+
+/*
+ * NBR_P_VERIFY_REQ: @blocks consecutive 4 KiB blocks from @sector, and
+ * their digests (@digest_len bytes each, enum nbr_digest_alg @alg) in the
+ * header.length - 24 bytes that follow. The peer reads the same blocks
+ * after every write it received before, and answers NBR_P_VERIFY_REPLY.
+ */
+struct nbr_p_verify_req {
+	__be64 sector;		/*  0: 4 KiB aligned */
+	__be64 block_id;	/*  8: echoed in the reply */
+	__be16 blocks;		/* 16: 1..NBR_VERIFY_BLOCKS_MAX */
+	__be16 alg;		/* 18: enum nbr_digest_alg */
+	__be16 digest_len;	/* 20: 4..NBR_VERIFY_DIGEST_MAX */
+	__be16 reserved;	/* 22: must be 0 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_verify_req, 24);
+
+/* NBR_P_VERIFY_REPLY: bit i of @differ set = block i differs or failed. */
+struct nbr_p_verify_reply {
+	__be64 sector;		/*  0: as in the request */
+	__be64 block_id;	/*  8: as in the request */
+	__be64 differ;		/* 16 */
+} NBR_PACKED;
+NBR_ASSERT_SIZE(struct nbr_p_verify_reply, 24);
+
+/* NBR_P_RS_DONE carries struct nbr_p_uuids; NBR_P_VERIFY_DONE nothing. */
 
 /* The largest payload any packet may announce. */
 #define NBR_MAX_PAYLOAD (sizeof(struct nbr_p_data) + NBR_MAX_BIO_SIZE)

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The metadata of an attached disk, in the kernel (md.c, bm.c, al.c): the
+ * superblock with the generation identifiers, the in-memory dirty bitmap
+ * and the activity log. The format is include/nbr/meta.h; encoding,
+ * decoding, bitmap math and AL replay are the shared code in kernel/lib/.
+ *
+ * Lifetime: dev->md is set by attach before the disk leaves Attaching and
+ * freed by detach after nbr_wait_local_idle(), so whoever holds a local
+ * reference (nbr_get_local()) may use it.
+ *
+ * Crash safety of the bitmap (docs/metadata-format.md): bits are set in
+ * memory only for writes whose 4 MiB extent is active in the activity
+ * log, and the AL transaction that made the extent active reached the disk
+ * before the write was submitted. An extent leaves the AL only after the
+ * bitmap block covering it was written. After a crash every extent of the
+ * AL is marked dirty at attach, so no set bit is ever lost; a lost clear
+ * only resyncs a block more.
+ */
+#ifndef NBR_MD_H
+#define NBR_MD_H
+
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#include "nbr_meta.h"
+#include "nbr_sync.h"
+
+struct nbr_device;
+struct netlink_ext_ack;
+
+/* Where the metadata is, as NBR_ADM_ATTACH asked. */
+struct nbr_disk_conf {
+	char meta_path[NBR_PATH_MAX];	/* "" = internal */
+	int meta_index;			/* -1 = flexible (or internal) */
+	u32 al_extents;			/* 0 = as created */
+};
+
+struct nbr_md {
+	struct block_device *bdev;	/* metadata device */
+	bool own_bdev;			/* external: opened by us, put at free */
+
+	/*
+	 * Superblock (host form) and the generation identifiers in it.
+	 * Changed only under @mutex, written with nbr_md_write_sb().
+	 */
+	struct mutex mutex;
+	struct nbr_md_sb sb;
+
+	/*
+	 * The dirty bitmap, one bit per 4 KiB of the data area, in the
+	 * on-disk byte order (vmalloc'ed, bm_words * 8 bytes). @bm_lock
+	 * (irq-safe, taken in bio completion) protects the bits, @bm_set
+	 * and @bm_dirty (one bit per 4 KiB bitmap block changed since it
+	 * was last written).
+	 */
+	spinlock_t bm_lock;
+	__le64 *bm;
+	u64 bm_bits;
+	u64 bm_set;
+	unsigned long *bm_dirty;
+	u64 bm_blocks;
+
+	/* Activity log: see al.c. Its state is private to al.c. */
+	struct nbr_al *al;
+
+	/* Counters for /proc/drbd ("al", "bm"): metadata block writes. */
+	atomic64_t al_writes;
+	atomic64_t bm_writes;
+};
+
+/* md.c: read, validate, write. Callers hold conf_lock unless noted. */
+/*
+ * Open (external) and read the metadata for @bdev, validate it against
+ * both devices, read the bitmap and replay the activity log. On any
+ * failure nothing was written and @extack says what is wrong ("no nbr
+ * metadata on /dev/vdb (blank): run 'drbdadm create-md'", "corrupt
+ * metadata on ...: crc-mismatch", ...). On success the extents of an
+ * unclean AL are marked dirty in the bitmap (and written), FULL_SYNC is
+ * applied, CRASHED_PRIMARY is set if the disk was Primary when it
+ * stopped, and *@res is ready for use.
+ */
+int nbr_md_open(struct nbr_device *dev, struct block_device *bdev,
+		const struct nbr_disk_conf *dc, struct nbr_md **res,
+		struct netlink_ext_ack *extack);
+/*
+ * Clean shutdown: write every dirty bitmap block, mark the AL clean and
+ * write the superblock as the caller left it; then free. After a failed
+ * disk the write errors are logged, not fatal.
+ */
+void nbr_md_close(struct nbr_device *dev, struct nbr_md *md);
+/* Write the superblock now (FUA). Caller holds md->mutex. May sleep. */
+int nbr_md_write_sb(struct nbr_device *dev, struct nbr_md *md);
+/* Disk state the metadata flags give at attach (DRBD's rule). */
+enum nbr_disk_state nbr_md_disk_state(const struct nbr_md *md);
+
+/* bm.c: the in-memory bitmap. Any context unless noted. */
+/* Mark every 4 KiB block touched by @size bytes at @sector dirty. */
+u64 nbr_bm_mark(struct nbr_md *md, u64 sector, u32 size);
+/* Clear the blocks wholly covered by the range (a resync/write ack). */
+u64 nbr_bm_clear(struct nbr_md *md, u64 sector, u32 size);
+void nbr_bm_set_all(struct nbr_md *md);
+void nbr_bm_clear_all(struct nbr_md *md);
+u64 nbr_bm_weight(struct nbr_md *md);		/* set bits */
+bool nbr_bm_test(struct nbr_md *md, u64 bit);
+/* First set bit at or after @from; md->bm_bits when none. */
+u64 nbr_bm_find_next(struct nbr_md *md, u64 from);
+/* Write the bitmap blocks changed since their last write (or all). */
+int nbr_bm_write_dirty(struct nbr_device *dev, struct nbr_md *md);
+int nbr_bm_write_all(struct nbr_device *dev, struct nbr_md *md);
+/* Run-length chunk of bits from @first; see nbr_rle_encode(). */
+int nbr_bm_encode(struct nbr_md *md, u64 first, u8 *out, size_t len,
+		  u64 *done);
+/* OR a received chunk into the bitmap; see nbr_rle_decode(). */
+int nbr_bm_merge(struct nbr_md *md, const u8 *in, size_t len, u64 first,
+		 u64 nbits, const char **reason);
+
+/* al.c: the activity log. */
+int nbr_al_create(struct nbr_md *md, u32 al_extents);
+void nbr_al_destroy(struct nbr_md *md);
+/*
+ * Make the extents of a write active before it is submitted: returns at
+ * once when they are, else writes one AL transaction (and, for an
+ * evicted extent, its bitmap block first). May sleep; process context.
+ */
+int nbr_al_begin_io(struct nbr_device *dev, struct nbr_md *md, u64 sector,
+		    u32 size);
+/* The write is done and its bits are set if needed. Any context. */
+void nbr_al_complete_io(struct nbr_md *md, u64 sector, u32 size);
+/* Mark the AL empty on disk (clean detach). */
+int nbr_al_write_clean(struct nbr_device *dev, struct nbr_md *md);
+/* At attach: mark every extent the on-disk AL holds dirty. */
+int nbr_al_read_and_apply(struct nbr_device *dev, struct nbr_md *md,
+			  const char **reason);
+
+/* One synchronous 4 KiB-multiple metadata I/O (md.c). */
+int nbr_md_io(struct nbr_md *md, void *buf, u64 offset, size_t len,
+	      blk_opf_t op);
+
+#endif /* NBR_MD_H */
