@@ -17,6 +17,20 @@
 
 #include "nbr_net.h"
 
+/* SyncTarget: these blocks are the source's now. */
+static void resync_written(struct nbr_conn *conn, struct nbr_peer_req *pr)
+{
+	struct nbr_device *dev = conn->dev;
+	struct block_device *bdev;
+
+	if (nbr_get_local(dev, &bdev)) {
+		if (dev->md)
+			nbr_bm_clear(dev->md, pr->sector, pr->size);
+		nbr_put_local(dev);
+	}
+	nbr_rs_count(conn, pr->size / NBR_RS_BLOCK);
+}
+
 /* Send due write acks and free the finished peer requests. */
 void nbr_ack_work(struct work_struct *work)
 {
@@ -31,10 +45,18 @@ void nbr_ack_work(struct work_struct *work)
 	spin_unlock_irq(&conn->lock);
 	list_for_each_entry_safe(pr, tmp, &done, list) {
 		list_del(&pr->list);
-		if (live && pr->status)
+		if (pr->resync) {
+			if (!pr->status)
+				resync_written(conn, pr);
+			if (live)
+				live = !nbr_send_block_ack(conn, pr->status ?
+							   NBR_P_RS_NEG_ACK :
+							   NBR_P_RS_ACK, pr);
+		} else if (live && pr->status) {
 			live = !nbr_send_block_ack(conn, NBR_P_NEG_ACK, pr);
-		else if (live && (pr->flags & NBR_DP_SEND_WRITE_ACK))
+		} else if (live && (pr->flags & NBR_DP_SEND_WRITE_ACK)) {
 			live = !nbr_send_block_ack(conn, NBR_P_WRITE_ACK, pr);
+		}
 		atomic_dec(&conn->unacked);
 		nbr_peer_req_free(pr);
 	}
@@ -70,6 +92,7 @@ static bool reply_overdue(struct nbr_conn *conn)
 static int got_meta_packet(struct nbr_conn *conn, const struct nbr_hdr *hdr,
 			   const void *p, bool *ping_out, const char **reason)
 {
+	struct nbr_verify_reply vr;
 	struct nbr_barrier_ack ba;
 	struct nbr_block_ack a;
 	int err;
@@ -86,6 +109,21 @@ static int got_meta_packet(struct nbr_conn *conn, const struct nbr_hdr *hdr,
 		err = nbr_decode_block_ack(p, hdr->len, &a, reason);
 		if (!err && nbr_got_block_ack(conn, hdr->cmd, &a)) {
 			*reason = "ack for no outstanding request";
+			err = -EPROTO;
+		}
+		return err;
+	case NBR_P_RS_ACK:
+	case NBR_P_RS_NEG_ACK:
+		err = nbr_decode_block_ack(p, hdr->len, &a, reason);
+		if (!err && nbr_got_rs_ack(conn, hdr->cmd, &a)) {
+			*reason = "resync ack for no outstanding resync data";
+			err = -EPROTO;
+		}
+		return err;
+	case NBR_P_VERIFY_REPLY:
+		err = nbr_decode_verify_reply(p, hdr->len, &vr, reason);
+		if (!err && nbr_got_verify_reply(conn, &vr)) {
+			*reason = "verify reply for no outstanding request";
 			err = -EPROTO;
 		}
 		return err;
@@ -119,6 +157,7 @@ static int asender_thread(void *arg)
 	union {
 		struct nbr_p_block_ack ack;
 		struct nbr_p_barrier_ack bar;
+		struct nbr_p_verify_reply verify;
 	} buf;
 	long ping_int = conn->conf.ping_int_s * HZ;
 	long reply = nbr_ds_to_jiffies(conn->conf.timeout_ds);

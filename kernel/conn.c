@@ -10,6 +10,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <crypto/hash.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
@@ -265,6 +266,20 @@ static int handshake(struct nbr_conn *conn)
 		return 1;
 	}
 	conn->agreed = ag;
+	nbr_state_req_init(&r);
+	r.conn = NBR_C_CONNECTED;
+	r.peer_role = peer.role;
+	r.peer_disk = peer.disk;
+	err = nbr_sync_handshake(conn, &mine, &peer, &r);
+	if (err == 1) {
+		nbr_state_req_init(&r);
+		r.conn = NBR_C_STANDALONE;
+		nbr_change_state(dev, &r, "split brain or unrelated data",
+				 NULL);
+		return 1;
+	}
+	if (err)
+		return err;
 	if (get_capacity(dev->disk) != ag.dev_sectors)
 		set_capacity_and_notify(dev->disk, ag.dev_sectors);
 
@@ -280,10 +295,6 @@ static int handshake(struct nbr_conn *conn)
 	conn->last_rx = jiffies;
 	spin_unlock_irq(&conn->lock);
 
-	nbr_state_req_init(&r);
-	r.conn = NBR_C_CONNECTED;
-	r.peer_role = peer.role;
-	r.peer_disk = peer.disk;
 	err = nbr_change_state(dev, &r, "connected", NULL);
 	if (err)
 		return err;
@@ -296,7 +307,8 @@ static int handshake(struct nbr_conn *conn)
 /* Start the helpers and replicate until the connection breaks. */
 static void run_connected(struct nbr_conn *conn)
 {
-	if (nbr_asender_start(conn) || nbr_sender_start(conn)) {
+	if (nbr_asender_start(conn) || nbr_sender_start(conn) ||
+	    nbr_resync_start(conn)) {
 		nbr_conn_fail(conn, NBR_C_NETWORKFAILURE,
 			      "cannot start connection threads");
 		return;
@@ -305,6 +317,11 @@ static void run_connected(struct nbr_conn *conn)
 	if (!conn->fail_state)
 		conn->replicating = true;
 	spin_unlock_irq(&conn->lock);
+	if (nbr_sync_after_connect(conn)) {
+		nbr_conn_fail(conn, NBR_C_NETWORKFAILURE,
+			      "cannot send the bitmap");
+		return;
+	}
 	nbr_receive_data(conn);
 }
 
@@ -328,6 +345,7 @@ static void teardown(struct nbr_conn *conn)
 		kthread_stop(conn->asender);
 	conn->sender = NULL;
 	conn->asender = NULL;
+	nbr_resync_stop(conn);
 	nbr_wait_peer_writes(conn);
 	cancel_work_sync(&conn->ack_work);
 	nbr_ack_work(&conn->ack_work);	/* frees what is left, sends nothing */
@@ -342,15 +360,19 @@ static void teardown(struct nbr_conn *conn)
 	reason = conn->fail_reason;
 	spin_unlock_irq(&conn->lock);
 	st = nbr_get_state(dev);
-	if (st.conn != NBR_C_CONNECTED && st.conn != NBR_C_WFREPORTPARAMS)
+	if (st.conn < NBR_C_WFREPORTPARAMS)
 		return;		/* disconnect owns the state */
 	nbr_state_req_init(&r);
 	r.conn = fail;
 	r.peer_role = NBR_R_UNKNOWN;
 	r.peer_disk = NBR_D_DUNKNOWN;
-	/* The Primary may go on writing without us: we are behind now. */
-	if (st.peer_role == NBR_R_PRIMARY && st.disk == NBR_D_UPTODATE)
-		r.disk = NBR_D_OUTDATED;
+	/*
+	 * A Secondary that was UpToDate stays UpToDate (DRBD's fencing
+	 * dont-care): it may be promoted when the Primary died. Whether the
+	 * Primary wrote on is only known on reconnect, where the
+	 * generation identifiers tell (or split brain is detected); a
+	 * fencing handler outdates it explicitly ('drbdadm outdate').
+	 */
 	/* The event says why, so that tools need not read the kernel log. */
 	snprintf(why, sizeof(why), "%s: %s", nbr_conn_str(fail), reason);
 	nbr_change_state(dev, &r, why, NULL);
@@ -408,6 +430,7 @@ static int nbr_worker(void *arg)
 	allow_signal(SIGKILL);
 	keep_out = nbr_race_keep_outgoing(conn->conf.my_name,
 					  conn->conf.peer_name);
+	conn->keep_out = keep_out;
 	worker_loop(conn, keep_out);
 	flush_signals(current);
 	/* Wait for kthread_stop(): the caller owns our task struct. */
@@ -439,6 +462,9 @@ static struct nbr_conn *conn_alloc(struct nbr_device *dev,
 	INIT_LIST_HEAD(&conn->read_tl);
 	INIT_LIST_HEAD(&conn->ack_queue);
 	INIT_LIST_HEAD(&conn->read_queue);
+	INIT_LIST_HEAD(&conn->rs_tl);
+	INIT_LIST_HEAD(&conn->active);
+	INIT_LIST_HEAD(&conn->peer_active);
 	init_waitqueue_head(&conn->wait);
 	INIT_WORK(&conn->ack_work, nbr_ack_work);
 	INIT_WORK(&conn->read_work, nbr_read_work);
@@ -448,6 +474,8 @@ static struct nbr_conn *conn_alloc(struct nbr_device *dev,
 
 static void conn_free(struct nbr_conn *conn)
 {
+	if (conn->verify_tfm)
+		crypto_free_shash(conn->verify_tfm);
 	nbr_auth_exit(conn);
 	memzero_explicit(conn->conf.secret, sizeof(conn->conf.secret));
 	kfree(conn);

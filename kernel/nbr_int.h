@@ -15,6 +15,15 @@
 
 struct netlink_ext_ack;
 struct sk_buff;
+struct nbr_md;
+
+/* Resync rate settings (disk options), KiB/s; read with READ_ONCE. */
+struct nbr_rs_conf {
+	u32 resync_rate;		/* fixed rate when c_plan_ahead == 0 */
+	u32 c_plan_ahead;		/* 0.1 s; 0 = fixed rate */
+	u32 c_max_rate;
+	u32 c_min_rate;
+};
 
 /*
  * One replicated device, /dev/nb<minor>.
@@ -55,6 +64,10 @@ struct nbr_device {
 	char backing_path[NBR_PATH_MAX];
 	u64 size_limit;			/* sectors, 0 = whole disk */
 	enum nbr_on_io_error on_io_error;
+	struct nbr_rs_conf rs_conf;
+
+	/* Metadata of the attached disk (nbr_md.h: lifetime rules). */
+	struct nbr_md *md;
 
 	/* on-io-error detach: let go of a failing disk (backing.c). */
 	struct work_struct io_error_work;
@@ -81,6 +94,7 @@ struct nbr_device {
 /* The /proc/drbd and status counters of one device, in their units. */
 struct nbr_counters {
 	u64 ns_kib, nr_kib, dw_kib, dr_kib, oos_kib;
+	u64 rs_sent_kib, rs_recv_kib;
 	u32 lo, pe, ua, ap, ep;
 };
 

@@ -27,6 +27,8 @@
 #include "nbr_int.h"
 #include "nbr_codec.h"
 #include "nbr_handshake.h"
+#include "nbr_md.h"
+#include "nbr_sync.h"
 
 struct crypto_shash;
 
@@ -47,6 +49,57 @@ struct nbr_net_conf {
 	unsigned int ping_int_s;
 	unsigned int ping_timeout_ds;	/* 0.1 s */
 	unsigned int max_epoch;
+	struct nbr_asb_policy asb;	/* after-sb-0pri/1pri/2pri */
+	bool discard_my_data;		/* connect --discard-my-data */
+	char discard_node[NBR_NAME_LEN];	/* after-sb-0pri discard-node-X */
+	enum nbr_digest_alg verify_alg;
+};
+
+/* Speed samples: done-bits at a time, one per second, for "speed". */
+#define NBR_RS_MARKS 4
+
+/*
+ * Resync and verify of one connection (sync.c, resync.c, verify.c).
+ * Under conn->lock unless noted.
+ */
+struct nbr_resync {
+	enum nbr_sync plan;		/* handshake decision; worker only */
+	bool verify;			/* the run is an online verify */
+	bool source;			/* we send (SyncSource / VerifyS) */
+	bool running;			/* a run is in progress */
+	bool user_paused;		/* pause-sync here */
+	bool peer_paused;		/* pause-sync on the peer */
+	bool done_sent;			/* source: RS_DONE / VERIFY_DONE out */
+	u64 cursor;			/* source: next bit to look at */
+	u64 total_bits;			/* blocks to sync / verify */
+	u64 done_bits;			/* synced / verified so far */
+	u64 oos_found;			/* verify: blocks that differ */
+	u32 inflight;			/* source: bytes sent, not acked */
+	u64 next_id;			/* source: block_id of the next run */
+	/* Source: the range being read; application writes to it wait. */
+	u64 busy_sector;
+	u32 busy_size;			/* 0 = none */
+	unsigned long start;		/* jiffies */
+	unsigned long paused_since;	/* jiffies, 0 = running */
+	unsigned long paused_total;	/* jiffies */
+	u64 mark_bits[NBR_RS_MARKS];
+	unsigned long mark_time[NBR_RS_MARKS];
+	unsigned int mark_last;
+	/* Rate limit: bytes sent since @rate_start. */
+	unsigned long rate_start;
+	u64 rate_bytes;
+};
+
+/* Progress numbers for status and /proc/drbd (resync.c). */
+struct nbr_rs_progress {
+	bool verify;
+	bool paused;
+	u64 total_kib;
+	u64 left_kib;
+	u64 speed_kib;			/* KiB/s, recent */
+	u64 avg_speed_kib;		/* KiB/s since the start */
+	u64 eta_s;
+	u64 oos_found_kib;
 };
 
 /* A closed epoch waiting for its BARRIER_ACK (Primary side). */
@@ -64,6 +117,7 @@ struct nbr_conn {
 	struct task_struct *worker;
 	struct task_struct *asender;
 	struct task_struct *sender;
+	struct task_struct *resync;	/* resync.c: source and verify runs */
 
 	/*
 	 * The surviving socket pair; set by the worker before the helper
@@ -97,6 +151,15 @@ struct nbr_conn {
 	u32 peer_epoch;			/* epoch being received */
 	u32 peer_epoch_writes;
 	wait_queue_head_t wait;		/* any of the above changed */
+	struct nbr_resync rs;
+	struct list_head rs_tl;		/* nbr_req resync runs: sent, unacked */
+	struct list_head active;	/* nbr_req writes until completion */
+	struct list_head peer_active;	/* nbr_peer_req writes in flight */
+	struct nbr_uuids peer_uuids;	/* from the handshake */
+	/* verify.c: digest of the running verify; worker/receiver only. */
+	struct crypto_shash *verify_tfm;
+	enum nbr_digest_alg verify_alg;
+	int keep_out;			/* our name sorts higher */
 
 	struct work_struct ack_work;
 	struct work_struct read_work;	/* sends read replies (read.c) */
@@ -106,6 +169,8 @@ struct nbr_conn {
 	/* Counters for /proc/drbd, sectors; the kind of read needs no lock. */
 	atomic64_t sent_sect;
 	atomic64_t recv_sect;
+	atomic64_t rs_sent_sect;	/* resync data sent (SyncSource) */
+	atomic64_t rs_recv_sect;	/* resync data received (SyncTarget) */
 	atomic_t unacked;		/* ua: peer writes not acked yet */
 	atomic_t pending;		/* pe: our writes the peer has not acked */
 	unsigned long last_rx;		/* jiffies of the last meta packet */
@@ -128,6 +193,8 @@ struct nbr_req {
 	u32 epoch;
 	u32 dp_flags;
 	bool read;			/* a READ_REQ, completed by its reply */
+	bool resync;			/* an RS_DATA run we read (resync.c) */
+	struct list_head active_list;	/* conn->active, writes only */
 	bool has_local;			/* a local part exists */
 	u64 read_id;			/* block_id of the READ_REQ */
 	atomic_t pending;		/* local part (if any) + net part */
@@ -147,6 +214,8 @@ struct nbr_peer_req {
 	u32 flags;			/* NBR_DP_* */
 	u32 crc;
 	bool read;			/* serves a READ_REQ: reply, no ack */
+	bool resync;			/* an RS_DATA: RS_ACK when written */
+	struct list_head active_list;	/* conn->peer_active while in flight */
 	blk_status_t status;
 	unsigned int nr_pages;
 	struct page *pages[];
@@ -215,6 +284,8 @@ void nbr_peer_req_free(struct nbr_peer_req *pr);
 struct nbr_peer_req *nbr_peer_req_alloc(struct nbr_conn *conn, u64 sector,
 					u64 block_id, u32 size);
 bool nbr_peer_writes_done(struct nbr_conn *conn);
+int nbr_recv_peer_payload(struct nbr_conn *conn, struct nbr_peer_req *pr);
+void nbr_submit_peer_write(struct nbr_conn *conn, struct nbr_peer_req *pr);
 
 /* read.c: reads through the peer (NBR_FEAT_REMOTE_READ). */
 bool nbr_net_submit_read(struct nbr_device *dev, struct bio *bio, gfp_t gfp);
@@ -226,6 +297,58 @@ int nbr_receive_read_reply(struct nbr_conn *conn, const void *p, u32 len,
 void nbr_read_work(struct work_struct *work);
 int nbr_send_block_ack(struct nbr_conn *conn, unsigned int cmd,
 		       const struct nbr_peer_req *pr);
+
+/* sync.c: who syncs from whom; start and end of a resync. */
+int nbr_sync_handshake(struct nbr_conn *conn, const struct nbr_params *mine,
+		       const struct nbr_params *peer, struct nbr_state_req *r);
+int nbr_sync_after_connect(struct nbr_conn *conn);
+int nbr_receive_uuids(struct nbr_conn *conn, struct nbr_uuids *peer);
+int nbr_receive_bitmap(struct nbr_conn *conn, const void *p, u32 len,
+		       const char **reason);
+int nbr_receive_sync_uuid(struct nbr_conn *conn, const void *p,
+			  const char **reason);
+int nbr_receive_rs_done(struct nbr_conn *conn, const void *p,
+			const char **reason);
+int nbr_receive_sync_req(struct nbr_conn *conn, const void *p,
+			 const char **reason);
+int nbr_sync_start_source(struct nbr_conn *conn, bool full);
+void nbr_sync_peer_state(struct nbr_conn *conn, const struct nbr_state_msg *s);
+int nbr_sync_invalidate(struct nbr_device *dev, bool remote,
+			struct netlink_ext_ack *extack);
+int nbr_sync_pause(struct nbr_device *dev, bool pause,
+		   struct netlink_ext_ack *extack);
+int nbr_new_current_uuid(struct nbr_device *dev, bool clear_bitmap,
+			 struct netlink_ext_ack *extack);
+int nbr_outdate(struct nbr_device *dev, struct netlink_ext_ack *extack);
+bool nbr_sync_is_running(struct nbr_conn *conn);
+
+/* resync.c: the source's worker, resync data on both sides. */
+int nbr_resync_start(struct nbr_conn *conn);
+void nbr_resync_stop(struct nbr_conn *conn);
+void nbr_resync_kick(struct nbr_conn *conn);
+int nbr_send_rs_data(struct nbr_conn *conn, struct nbr_req *req);
+int nbr_got_rs_ack(struct nbr_conn *conn, unsigned int cmd,
+		   const struct nbr_block_ack *a);
+int nbr_receive_rs_data(struct nbr_conn *conn, const void *p, u32 len,
+			const char **reason);
+void nbr_rs_req_free(struct nbr_req *req);
+struct nbr_req *nbr_rs_read(struct nbr_conn *conn, struct block_device *bdev,
+			    u64 bit, u32 nbits);
+void nbr_wait_rs_idle(struct nbr_conn *conn);
+void nbr_rs_count(struct nbr_conn *conn, u64 bits);
+bool nbr_rs_progress(struct nbr_device *dev, struct nbr_rs_progress *p);
+void nbr_wait_rs_range(struct nbr_conn *conn, u64 sector, u32 size);
+void nbr_wait_peer_overlap(struct nbr_conn *conn, struct nbr_peer_req *pr);
+
+/* verify.c: online verify. */
+int nbr_verify_start(struct nbr_device *dev, u64 start_sector,
+		     struct netlink_ext_ack *extack);
+int nbr_verify_round(struct nbr_conn *conn);
+int nbr_receive_verify_req(struct nbr_conn *conn, const void *p, u32 len,
+			   const char **reason);
+int nbr_got_verify_reply(struct nbr_conn *conn,
+			 const struct nbr_verify_reply *v);
+int nbr_receive_verify_done(struct nbr_conn *conn);
 
 /* ack.c */
 int nbr_asender_start(struct nbr_conn *conn);

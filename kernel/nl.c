@@ -109,6 +109,30 @@ static const struct nla_policy nbr_policy[NBR_A_MAX + 1] = {
 	[NBR_A_REASON] = { .type = NLA_REJECT },
 	[NBR_A_AGREED_PROTO] = { .type = NLA_REJECT },
 	[NBR_A_PAD] = { .type = NLA_REJECT },
+	[NBR_A_RESYNC_RATE] = NLA_POLICY_RANGE(NLA_U32, 1, 4194304),
+	[NBR_A_C_PLAN_AHEAD] = NLA_POLICY_MAX(NLA_U32, 300),
+	[NBR_A_C_MAX_RATE] = NLA_POLICY_RANGE(NLA_U32, 250, 4194304),
+	[NBR_A_C_MIN_RATE] = NLA_POLICY_MAX(NLA_U32, 4194304),
+	[NBR_A_AFTER_SB_0PRI] = NLA_POLICY_MAX(NLA_U8, NBR_ASB0_DISCARD_NODE),
+	[NBR_A_AFTER_SB_1PRI] = NLA_POLICY_MAX(NLA_U8,
+					       NBR_ASB1_CALL_PRI_LOST_AFTER_SB),
+	[NBR_A_AFTER_SB_2PRI] = NLA_POLICY_MAX(NLA_U8,
+					       NBR_ASB2_CALL_PRI_LOST_AFTER_SB),
+	[NBR_A_ALWAYS_ASBP] = { .type = NLA_FLAG },
+	[NBR_A_DISCARD_MY_DATA] = { .type = NLA_FLAG },
+	[NBR_A_VERIFY_ALG] = NLA_POLICY_RANGE(NLA_U8, NBR_DIGEST_CRC32C,
+					      NBR_DIGEST_MD5),
+	[NBR_A_START_SECTOR] = { .type = NLA_U64 },
+	[NBR_A_CLEAR_BITMAP] = { .type = NLA_FLAG },
+	[NBR_A_UUID_CURRENT] = { .type = NLA_REJECT },
+	[NBR_A_UUID_BITMAP] = { .type = NLA_REJECT },
+	[NBR_A_UUID_HISTORY1] = { .type = NLA_REJECT },
+	[NBR_A_UUID_HISTORY2] = { .type = NLA_REJECT },
+	[NBR_A_MD_FLAGS] = { .type = NLA_REJECT },
+	[NBR_A_SYNC] = { .type = NLA_REJECT },
+	[NBR_A_DISCARD_NODE] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
+						      nbr_validate_name,
+						      NBR_NAME_LEN - 1),
 };
 
 static int put_stats(struct sk_buff *skb, struct nbr_device *dev)
@@ -130,6 +154,10 @@ static int put_stats(struct sk_buff *skb, struct nbr_device *dev)
 	    nla_put_u64_64bit(skb, NBR_S_UNACKED, c.ua, NBR_S_PAD) ||
 	    nla_put_u64_64bit(skb, NBR_S_EPOCHS, c.ep, NBR_S_PAD) ||
 	    nla_put_u64_64bit(skb, NBR_S_OUT_OF_SYNC_KIB, c.oos_kib,
+			      NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_RESYNC_SENT_KIB, c.rs_sent_kib,
+			      NBR_S_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_S_RESYNC_RECV_KIB, c.rs_recv_kib,
 			      NBR_S_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -165,8 +193,43 @@ static int put_net_conf(struct sk_buff *skb, struct nbr_device *dev)
 	    nla_put_u32(skb, NBR_A_CONNECT_INT, nc->connect_int_s) ||
 	    nla_put_u32(skb, NBR_A_PING_INT, nc->ping_int_s) ||
 	    nla_put_u32(skb, NBR_A_PING_TIMEOUT, nc->ping_timeout_ds) ||
-	    nla_put_u32(skb, NBR_A_MAX_EPOCH_SIZE, nc->max_epoch))
+	    nla_put_u32(skb, NBR_A_MAX_EPOCH_SIZE, nc->max_epoch) ||
+	    nla_put_u8(skb, NBR_A_AFTER_SB_0PRI, nc->asb.p0) ||
+	    nla_put_u8(skb, NBR_A_AFTER_SB_1PRI, nc->asb.p1) ||
+	    nla_put_u8(skb, NBR_A_AFTER_SB_2PRI, nc->asb.p2) ||
+	    (nc->asb.always_asbp && nla_put_flag(skb, NBR_A_ALWAYS_ASBP)) ||
+	    (nc->discard_node[0] &&
+	     nla_put_string(skb, NBR_A_DISCARD_NODE, nc->discard_node)) ||
+	    nla_put_u8(skb, NBR_A_VERIFY_ALG, nc->verify_alg))
 		return -EMSGSIZE;
+	return 0;
+}
+
+/* Progress of a running resync or verify (enum nbr_sync_attr). */
+static int put_sync(struct sk_buff *skb, struct nbr_device *dev)
+{
+	struct nbr_rs_progress p;
+	struct nlattr *nest;
+
+	if (!nbr_rs_progress(dev, &p))
+		return 0;
+	nest = nla_nest_start(skb, NBR_A_SYNC);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, NBR_SY_TOTAL_KIB, p.total_kib, NBR_SY_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_SY_LEFT_KIB, p.left_kib, NBR_SY_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_SY_SPEED_KIB, p.speed_kib,
+			      NBR_SY_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_SY_AVG_SPEED_KIB, p.avg_speed_kib,
+			      NBR_SY_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_SY_ETA_S, p.eta_s, NBR_SY_PAD) ||
+	    nla_put_u8(skb, NBR_SY_PAUSED, p.paused) ||
+	    (p.verify && nla_put_u64_64bit(skb, NBR_SY_OOS_FOUND_KIB,
+					   p.oos_found_kib, NBR_SY_PAD))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
 	return 0;
 }
 
@@ -195,7 +258,7 @@ static int put_status(struct sk_buff *skb, struct nbr_device *dev)
 			       NBR_A_PAD) ||
 	     nla_put_u8(skb, NBR_A_ON_IO_ERROR, dev->on_io_error)))
 		return -EMSGSIZE;
-	if (put_net_conf(skb, dev))
+	if (put_net_conf(skb, dev) || put_sync(skb, dev))
 		return -EMSGSIZE;
 	return put_stats(skb, dev);
 }
@@ -412,6 +475,23 @@ static int parse_net_conf(struct genl_info *info, struct nbr_net_conf *nc)
 	nc->ping_int_s = attr_u32(info, NBR_A_PING_INT, 10);
 	nc->ping_timeout_ds = attr_u32(info, NBR_A_PING_TIMEOUT, 5);
 	nc->max_epoch = attr_u32(info, NBR_A_MAX_EPOCH_SIZE, 2048);
+	if (a[NBR_A_AFTER_SB_0PRI])
+		nc->asb.p0 = nla_get_u8(a[NBR_A_AFTER_SB_0PRI]);
+	if (a[NBR_A_AFTER_SB_1PRI])
+		nc->asb.p1 = nla_get_u8(a[NBR_A_AFTER_SB_1PRI]);
+	if (a[NBR_A_AFTER_SB_2PRI])
+		nc->asb.p2 = nla_get_u8(a[NBR_A_AFTER_SB_2PRI]);
+	nc->asb.always_asbp = nla_get_flag(a[NBR_A_ALWAYS_ASBP]);
+	if ((nc->asb.p0 == NBR_ASB0_DISCARD_NODE) != !!a[NBR_A_DISCARD_NODE]) {
+		nbr_extack(info->extack, "after-sb-0pri discard-node-NAME and the node name go together");
+		return -EINVAL;
+	}
+	if (a[NBR_A_DISCARD_NODE])
+		nla_strscpy(nc->discard_node, a[NBR_A_DISCARD_NODE],
+			    sizeof(nc->discard_node));
+	nc->discard_my_data = nla_get_flag(a[NBR_A_DISCARD_MY_DATA]);
+	nc->verify_alg = a[NBR_A_VERIFY_ALG] ? nla_get_u8(a[NBR_A_VERIFY_ALG]) :
+					       NBR_DIGEST_CRC32C;
 	return 0;
 }
 
@@ -460,6 +540,69 @@ static int nbr_nl_down(struct sk_buff *skb, struct genl_info *info)
 	mutex_unlock(&dev->conf_lock);
 	if (!err)
 		nbr_info(dev, "down\n");
+	return err;
+}
+
+static int nbr_nl_invalidate(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nbr_device *dev = info_dev(info);
+	bool remote = info->genlhdr->cmd == NBR_ADM_INVALIDATE_REMOTE;
+	int err;
+
+	mutex_lock(&dev->conf_lock);
+	err = nbr_sync_invalidate(dev, remote, info->extack);
+	mutex_unlock(&dev->conf_lock);
+	return err;
+}
+
+static int nbr_nl_pause_sync(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nbr_device *dev = info_dev(info);
+	bool pause = info->genlhdr->cmd == NBR_ADM_PAUSE_SYNC;
+	int err;
+
+	mutex_lock(&dev->conf_lock);
+	err = nbr_sync_pause(dev, pause, info->extack);
+	mutex_unlock(&dev->conf_lock);
+	return err;
+}
+
+static int nbr_nl_verify(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nbr_device *dev = info_dev(info);
+	u64 start = 0;
+	int err;
+
+	if (info->attrs[NBR_A_START_SECTOR])
+		start = nla_get_u64(info->attrs[NBR_A_START_SECTOR]);
+	mutex_lock(&dev->conf_lock);
+	err = nbr_verify_start(dev, start, info->extack);
+	mutex_unlock(&dev->conf_lock);
+	return err;
+}
+
+static int nbr_nl_new_current_uuid(struct sk_buff *skb,
+				   struct genl_info *info)
+{
+	struct nbr_device *dev = info_dev(info);
+	int err;
+
+	mutex_lock(&dev->conf_lock);
+	err = nbr_new_current_uuid(dev,
+				   nla_get_flag(info->attrs[NBR_A_CLEAR_BITMAP]),
+				   info->extack);
+	mutex_unlock(&dev->conf_lock);
+	return err;
+}
+
+static int nbr_nl_outdate(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nbr_device *dev = info_dev(info);
+	int err;
+
+	mutex_lock(&dev->conf_lock);
+	err = nbr_outdate(dev, info->extack);
+	mutex_unlock(&dev->conf_lock);
 	return err;
 }
 
@@ -520,6 +663,15 @@ static const struct genl_ops nbr_genl_ops[] = {
 	NBR_ADMIN_OP(NBR_ADM_PRIMARY, nbr_nl_primary, NBR_NL_NEED_DEV),
 	NBR_ADMIN_OP(NBR_ADM_SECONDARY, nbr_nl_secondary, NBR_NL_NEED_DEV),
 	NBR_ADMIN_OP(NBR_ADM_DOWN, nbr_nl_down, NBR_NL_NEED_DEV),
+	NBR_ADMIN_OP(NBR_ADM_INVALIDATE, nbr_nl_invalidate, NBR_NL_NEED_DEV),
+	NBR_ADMIN_OP(NBR_ADM_INVALIDATE_REMOTE, nbr_nl_invalidate,
+		     NBR_NL_NEED_DEV),
+	NBR_ADMIN_OP(NBR_ADM_PAUSE_SYNC, nbr_nl_pause_sync, NBR_NL_NEED_DEV),
+	NBR_ADMIN_OP(NBR_ADM_RESUME_SYNC, nbr_nl_pause_sync, NBR_NL_NEED_DEV),
+	NBR_ADMIN_OP(NBR_ADM_VERIFY, nbr_nl_verify, NBR_NL_NEED_DEV),
+	NBR_ADMIN_OP(NBR_ADM_NEW_CURRENT_UUID, nbr_nl_new_current_uuid,
+		     NBR_NL_NEED_DEV),
+	NBR_ADMIN_OP(NBR_ADM_OUTDATE, nbr_nl_outdate, NBR_NL_NEED_DEV),
 };
 
 static const struct genl_multicast_group nbr_mcgrps[] = {

@@ -60,6 +60,8 @@ void nbr_get_counters(struct nbr_device *dev, struct nbr_counters *c)
 		return;
 	c->ns_kib = atomic64_read(&conn->sent_sect) >> 1;
 	c->nr_kib = atomic64_read(&conn->recv_sect) >> 1;
+	c->rs_sent_kib = atomic64_read(&conn->rs_sent_sect) >> 1;
+	c->rs_recv_kib = atomic64_read(&conn->rs_recv_sect) >> 1;
 	c->pe = atomic_read(&conn->pending);
 	c->ua = atomic_read(&conn->unacked);
 	spin_lock_irq(&conn->lock);

@@ -38,6 +38,7 @@ struct nbr_peer_req *nbr_peer_req_alloc(struct nbr_conn *conn, u64 sector,
 	if (!pr)
 		return NULL;
 	pr->conn = conn;
+	INIT_LIST_HEAD(&pr->active_list);
 	pr->sector = sector;
 	pr->block_id = block_id;
 	pr->size = size;
@@ -52,7 +53,8 @@ struct nbr_peer_req *nbr_peer_req_alloc(struct nbr_conn *conn, u64 sector,
 	return pr;
 }
 
-static int recv_payload(struct nbr_conn *conn, struct nbr_peer_req *pr)
+/* The data bytes of a DATA or RS_DATA packet, checked. Receiver. */
+int nbr_recv_peer_payload(struct nbr_conn *conn, struct nbr_peer_req *pr)
 {
 	u32 left = pr->size, len, crc = ~0u;
 	unsigned int i;
@@ -101,6 +103,7 @@ static void peer_req_done(struct nbr_peer_req *pr, blk_status_t status)
 
 	pr->status = status;
 	spin_lock_irqsave(&conn->lock, flags);
+	list_del_init(&pr->active_list);
 	list_add_tail(&pr->list, &conn->ack_queue);
 	conn->peer_pending--;
 	spin_unlock_irqrestore(&conn->lock, flags);
@@ -124,8 +127,11 @@ static void peer_write_endio(struct bio *bio)
 	peer_req_done(pr, status);
 }
 
-/* Submit the received write; NEG_ACK when we have no usable disk. */
-static void submit_peer_write(struct nbr_conn *conn, struct nbr_peer_req *pr)
+/*
+ * Submit a received write (DATA or RS_DATA) after any earlier one to an
+ * overlapping range; NEG_ACK when we have no usable disk. Receiver.
+ */
+void nbr_submit_peer_write(struct nbr_conn *conn, struct nbr_peer_req *pr)
 {
 	blk_opf_t opf = REQ_OP_WRITE;
 	struct block_device *bdev;
@@ -145,6 +151,7 @@ static void submit_peer_write(struct nbr_conn *conn, struct nbr_peer_req *pr)
 		peer_req_done(pr, BLK_STS_IOERR);
 		return;
 	}
+	nbr_wait_peer_overlap(conn, pr);
 	bio = bio_alloc(bdev, pr->nr_pages, opf, GFP_NOIO);
 	bio->bi_iter.bi_sector = pr->sector;
 	bio->bi_private = pr;
@@ -183,7 +190,7 @@ static int receive_data(struct nbr_conn *conn, const void *p, u32 len,
 	pr->seq = d.seq;
 	pr->flags = d.flags;
 	pr->crc = d.crc;
-	err = recv_payload(conn, pr);
+	err = nbr_recv_peer_payload(conn, pr);
 	if (err) {
 		if (err == -EBADMSG)
 			*reason = "data-integrity crc32c mismatch; not written";
@@ -197,7 +204,7 @@ static int receive_data(struct nbr_conn *conn, const void *p, u32 len,
 		nbr_peer_req_free(pr);
 		return -EPIPE;
 	}
-	submit_peer_write(conn, pr);
+	nbr_submit_peer_write(conn, pr);
 	return 0;
 }
 
@@ -263,6 +270,7 @@ static int receive_state(struct nbr_conn *conn, const void *p,
 		*reason = "peer state conflicts with ours";
 		return -EPROTO;
 	}
+	nbr_sync_peer_state(conn, &s);
 	return 0;
 }
 
@@ -293,35 +301,69 @@ void nbr_receive_data(struct nbr_conn *conn)
 		struct nbr_p_state state;
 		struct nbr_p_read_req read_req;
 		struct nbr_p_read_reply read_reply;
-	} buf;
+		struct nbr_p_sync_uuid sync_uuid;
+		struct nbr_p_uuids uuids;
+		struct nbr_p_sync_req sync_req;
+		struct nbr_p_rs_data rs_data;
+		u8 var[sizeof(struct nbr_p_bitmap) + NBR_BM_CHUNK_MAX];
+	} *buf;
 	const char *reason = "?";
 	struct nbr_hdr hdr;
 	int err;
 
+	buf = kmalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		nbr_conn_fail(conn, NBR_C_NETWORKFAILURE, "out of memory");
+		return;
+	}
 	/* Idle is normal here: the Primary may not write for hours. */
 	nbr_sock_set_timeouts(conn->data, MAX_SCHEDULE_TIMEOUT,
 			      nbr_ds_to_jiffies(conn->conf.timeout_ds));
 	while (!kthread_should_stop()) {
 		err = nbr_recv_packet(conn, conn->data, NBR_SOCK_DATA,
-				      NBR_PH_CONNECTED, &hdr, &buf,
-				      sizeof(buf), &reason);
+				      NBR_PH_CONNECTED, &hdr, buf,
+				      sizeof(*buf), &reason);
 		if (!err) {
 			switch (hdr.cmd) {
 			case NBR_P_DATA:
-				err = receive_data(conn, &buf, hdr.len, &reason);
+				err = receive_data(conn, buf, hdr.len, &reason);
 				break;
 			case NBR_P_BARRIER:
-				err = receive_barrier(conn, &buf, &reason);
+				err = receive_barrier(conn, buf, &reason);
 				break;
 			case NBR_P_STATE:
-				err = receive_state(conn, &buf, &reason);
+				err = receive_state(conn, buf, &reason);
 				break;
 			case NBR_P_READ_REQ:
-				err = nbr_receive_read_req(conn, &buf, &reason);
+				err = nbr_receive_read_req(conn, buf, &reason);
 				break;
 			case NBR_P_READ_REPLY:
-				err = nbr_receive_read_reply(conn, &buf, hdr.len,
+				err = nbr_receive_read_reply(conn, buf, hdr.len,
 							     &reason);
+				break;
+			case NBR_P_BITMAP:
+				err = nbr_receive_bitmap(conn, buf, hdr.len,
+							 &reason);
+				break;
+			case NBR_P_SYNC_UUID:
+				err = nbr_receive_sync_uuid(conn, buf, &reason);
+				break;
+			case NBR_P_RS_DATA:
+				err = nbr_receive_rs_data(conn, buf, hdr.len,
+							  &reason);
+				break;
+			case NBR_P_RS_DONE:
+				err = nbr_receive_rs_done(conn, buf, &reason);
+				break;
+			case NBR_P_SYNC_REQ:
+				err = nbr_receive_sync_req(conn, buf, &reason);
+				break;
+			case NBR_P_VERIFY_REQ:
+				err = nbr_receive_verify_req(conn, buf, hdr.len,
+							     &reason);
+				break;
+			case NBR_P_VERIFY_DONE:
+				err = nbr_receive_verify_done(conn);
 				break;
 			default:
 				reason = "unexpected packet on the data socket";
@@ -331,7 +373,8 @@ void nbr_receive_data(struct nbr_conn *conn)
 		}
 		if (err) {
 			receive_failed(conn, err, reason);
-			return;
+			break;
 		}
 	}
+	kfree(buf);
 }

@@ -75,7 +75,10 @@ static void req_complete(struct nbr_req *req)
 	spin_lock_irqsave(&conn->lock, flags);
 	if (req->epoch == conn->epoch && req->seq)
 		conn->epoch_close = true;
+	list_del_init(&req->active_list);
 	spin_unlock_irqrestore(&conn->lock, flags);
+	/* The resync worker may wait for this write to leave its range. */
+	wake_up_all(&conn->wait);
 out_endio:
 	atomic_dec(&dev->app_pending);
 	bio_endio(bio);
@@ -121,9 +124,12 @@ bool nbr_net_submit_write(struct nbr_device *dev, struct bio *bio,
 	req->size = bio->bi_iter.bi_size;
 	req->has_local = local;
 	atomic_set(&req->pending, local ? 2 : 1);
+	/* Not into a range the resync worker is reading right now. */
+	nbr_wait_rs_range(conn, req->sector, req->size);
 	spin_lock_irq(&conn->lock);
 	if (conn->replicating) {
 		list_add_tail(&req->list, &conn->send_queue);
+		list_add_tail(&req->active_list, &conn->active);
 		queued = true;
 	}
 	spin_unlock_irq(&conn->lock);
@@ -241,6 +247,9 @@ static int send_state(struct nbr_conn *conn)
 	struct nbr_state_msg m = { .role = st.role, .disk = st.disk,
 				   .conn = st.conn };
 
+	if (READ_ONCE(conn->rs.user_paused))
+		m.flags |= NBR_SF_USER_PAUSED;
+
 	return nbr_send_packet(conn, NBR_SOCK_DATA, buf,
 			       nbr_encode_state(buf, sizeof(buf), &m));
 }
@@ -262,6 +271,11 @@ static struct nbr_req *next_req(struct nbr_conn *conn,
 	if (!req)
 		return NULL;
 	list_del_init(&req->list);
+	/* Resync data belongs to no epoch; it waits for RS_ACK. */
+	if (req->resync) {
+		list_add_tail(&req->list, &conn->rs_tl);
+		return req;
+	}
 	/* Reads belong to no epoch; they wait in their own log. */
 	if (req->read) {
 		req->read_id = ++conn->read_id;
@@ -331,6 +345,8 @@ static bool sender_round(struct nbr_conn *conn, struct nbr_epoch_rec **rec)
 		return true;
 	if (req->read)
 		return !nbr_send_read_req(conn, req);
+	if (req->resync)
+		return !nbr_send_rs_data(conn, req);
 	err = send_data(conn, req, barrier);
 	if (err)
 		nbr_conn_fail(conn, err == -ETIMEDOUT ? NBR_C_TIMEOUT :
@@ -389,6 +405,8 @@ void nbr_fail_requests(struct nbr_conn *conn)
 		atomic_dec(&conn->pending);
 	list_splice_tail_init(&conn->tl, &dead);
 	list_splice_tail_init(&conn->read_tl, &dead);
+	list_splice_tail_init(&conn->rs_tl, &dead);
+	conn->rs.inflight = 0;
 	list_for_each_entry_safe(rec, rtmp, &conn->epochs, list) {
 		list_del(&rec->list);
 		kfree(rec);
@@ -396,7 +414,10 @@ void nbr_fail_requests(struct nbr_conn *conn)
 	spin_unlock_irq(&conn->lock);
 	list_for_each_entry_safe(req, tmp, &dead, list) {
 		list_del_init(&req->list);
-		nbr_req_net_done(req, false);
+		if (req->resync)
+			nbr_rs_req_free(req);	/* its bits stay set */
+		else
+			nbr_req_net_done(req, false);
 	}
 }
 

@@ -499,7 +499,7 @@ int nbr_encode_state(void *buf, size_t size, const struct nbr_state_msg *s)
 	int ret;
 
 	if (!role_valid(s->role) || !disk_valid(s->disk) ||
-	    !conn_valid(s->conn))
+	    !conn_valid(s->conn) || (s->flags & ~NBR_SF_KNOWN))
 		return -EINVAL;
 	ret = nbr_codec_put_header(buf, size, NBR_P_STATE, sizeof(*w), sizeof(*w));
 	if (ret < 0)
@@ -507,6 +507,7 @@ int nbr_encode_state(void *buf, size_t size, const struct nbr_state_msg *s)
 	w->role = cpu_to_be16((u16)s->role);
 	w->disk_state = cpu_to_be16((u16)s->disk);
 	w->conn_state = cpu_to_be16((u16)s->conn);
+	w->flags = cpu_to_be16(s->flags);
 	return ret;
 }
 
@@ -527,8 +528,9 @@ int nbr_decode_state(const void *p, size_t len, struct nbr_state_msg *s,
 	conn = be16_to_cpu(w->conn_state);
 	if (!conn_valid(conn))
 		return fail(reason, "unknown connection state", -EPROTO);
-	if (be16_to_cpu(w->reserved) != 0)
-		return fail(reason, "reserved field not zero", -EPROTO);
+	if (be16_to_cpu(w->flags) & ~NBR_SF_KNOWN)
+		return fail(reason, "unknown state flags", -EPROTO);
+	s->flags = be16_to_cpu(w->flags);
 	s->role = (enum nbr_role)role;
 	s->disk = (enum nbr_disk_state)disk;
 	s->conn = (enum nbr_conn_state)conn;

@@ -103,6 +103,7 @@ struct nbr_state_msg {
 	enum nbr_role role;
 	enum nbr_disk_state disk;
 	enum nbr_conn_state conn;
+	u16 flags;		/* NBR_SF_* */
 };
 
 struct nbr_data {
