@@ -66,6 +66,15 @@ static int nbr_validate_name(const struct nlattr *attr,
 	return -EINVAL;
 }
 
+/* Resync rates in KiB/s, as drbd.conf allows them (up to 4 GiB/s). */
+static const struct netlink_range_validation nbr_rate_range = {
+	.min = 0, .max = 4194304,
+};
+
+static const struct netlink_range_validation nbr_max_rate_range = {
+	.min = 250, .max = 4194304,
+};
+
 /* Only what userspace may send; reply-only attributes are rejected. */
 static const struct nla_policy nbr_policy[NBR_A_MAX + 1] = {
 	[NBR_A_MINOR] = NLA_POLICY_MAX(NLA_U32, NBR_MINOR_COUNT_MAX - 1),
@@ -109,10 +118,11 @@ static const struct nla_policy nbr_policy[NBR_A_MAX + 1] = {
 	[NBR_A_REASON] = { .type = NLA_REJECT },
 	[NBR_A_AGREED_PROTO] = { .type = NLA_REJECT },
 	[NBR_A_PAD] = { .type = NLA_REJECT },
-	[NBR_A_RESYNC_RATE] = NLA_POLICY_RANGE(NLA_U32, 1, 4194304),
+	[NBR_A_RESYNC_RATE] = NLA_POLICY_FULL_RANGE(NLA_U32, &nbr_rate_range),
 	[NBR_A_C_PLAN_AHEAD] = NLA_POLICY_MAX(NLA_U32, 300),
-	[NBR_A_C_MAX_RATE] = NLA_POLICY_RANGE(NLA_U32, 250, 4194304),
-	[NBR_A_C_MIN_RATE] = NLA_POLICY_MAX(NLA_U32, 4194304),
+	[NBR_A_C_MAX_RATE] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						   &nbr_max_rate_range),
+	[NBR_A_C_MIN_RATE] = NLA_POLICY_FULL_RANGE(NLA_U32, &nbr_rate_range),
 	[NBR_A_AFTER_SB_0PRI] = NLA_POLICY_MAX(NLA_U8, NBR_ASB0_DISCARD_NODE),
 	[NBR_A_AFTER_SB_1PRI] = NLA_POLICY_MAX(NLA_U8,
 					       NBR_ASB1_CALL_PRI_LOST_AFTER_SB),
@@ -370,6 +380,20 @@ static int nbr_nl_del_minor(struct sk_buff *skb, struct genl_info *info)
 	return nbr_del_minor(info_dev(info), info->extack);
 }
 
+static u32 attr_u32(struct genl_info *info, int type, u32 def)
+{
+	return info->attrs[type] ? nla_get_u32(info->attrs[type]) : def;
+}
+
+/* The resync rate options of "disk"; DRBD 8.4's defaults where unset. */
+static void parse_rs_conf(struct genl_info *info, struct nbr_rs_conf *rc)
+{
+	rc->resync_rate = max(attr_u32(info, NBR_A_RESYNC_RATE, 250), 1u);
+	rc->c_plan_ahead = attr_u32(info, NBR_A_C_PLAN_AHEAD, 20);
+	rc->c_max_rate = attr_u32(info, NBR_A_C_MAX_RATE, 102400);
+	rc->c_min_rate = attr_u32(info, NBR_A_C_MIN_RATE, 250);
+}
+
 static int nbr_nl_attach(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nbr_device *dev = info_dev(info);
@@ -386,6 +410,8 @@ static int nbr_nl_attach(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&dev->conf_lock);
 	err = nbr_attach(dev, nla_data(info->attrs[NBR_A_BACKING_DEV]), limit,
 			 on_err, info->extack);
+	if (!err)
+		parse_rs_conf(info, &dev->rs_conf);
 	mutex_unlock(&dev->conf_lock);
 	return err;
 }
@@ -426,11 +452,6 @@ static int nbr_nl_secondary(struct sk_buff *skb, struct genl_info *info)
 	err = nbr_secondary(dev, info->extack);
 	mutex_unlock(&dev->conf_lock);
 	return err;
-}
-
-static u32 attr_u32(struct genl_info *info, int type, u32 def)
-{
-	return info->attrs[type] ? nla_get_u32(info->attrs[type]) : def;
 }
 
 /* The net request as a nbr_net_conf; DRBD's defaults where unset. */

@@ -180,12 +180,16 @@ struct nbr_p_params {
 } NBR_PACKED;
 NBR_ASSERT_SIZE(struct nbr_p_params, 56);
 
+/* nbr_p_state.flags */
+#define NBR_SF_USER_PAUSED	(1u << 0)	/* pause-sync on the sender */
+#define NBR_SF_KNOWN		NBR_SF_USER_PAUSED
+
 /* NBR_P_STATE: the sender's state after each change. */
 struct nbr_p_state {
 	__be16 role;		/* 0: enum nbr_role */
 	__be16 disk_state;	/* 2: enum nbr_disk_state */
 	__be16 conn_state;	/* 4: enum nbr_conn_state */
-	__be16 reserved;	/* 6: must be 0 */
+	__be16 flags;		/* 6: NBR_SF_* */
 } NBR_PACKED;
 NBR_ASSERT_SIZE(struct nbr_p_state, 8);
 
