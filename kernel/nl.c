@@ -67,11 +67,11 @@ static int nbr_validate_name(const struct nlattr *attr,
 }
 
 /* Resync rates in KiB/s, as drbd.conf allows them (up to 4 GiB/s). */
-static const struct netlink_range_validation nbr_rate_range = {
+static struct netlink_range_validation nbr_rate_range = {
 	.min = 0, .max = 4194304,
 };
 
-static const struct netlink_range_validation nbr_max_rate_range = {
+static struct netlink_range_validation nbr_max_rate_range = {
 	.min = 250, .max = 4194304,
 };
 
