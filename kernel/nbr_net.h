@@ -321,6 +321,7 @@ int nbr_new_current_uuid(struct nbr_device *dev, bool clear_bitmap,
 			 struct netlink_ext_ack *extack);
 int nbr_outdate(struct nbr_device *dev, struct netlink_ext_ack *extack);
 bool nbr_sync_is_running(struct nbr_conn *conn);
+void nbr_sync_after_force(struct nbr_device *dev, enum nbr_disk_state was);
 
 /* resync.c: the source's worker, resync data on both sides. */
 int nbr_resync_start(struct nbr_conn *conn);

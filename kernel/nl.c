@@ -435,10 +435,15 @@ static int nbr_nl_detach(struct sk_buff *skb, struct genl_info *info)
 static int nbr_nl_primary(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nbr_device *dev = info_dev(info);
+	enum nbr_disk_state was;
 	int err;
 
+
 	mutex_lock(&dev->conf_lock);
+	was = nbr_get_state(dev).disk;
 	err = nbr_primary(dev, info->attrs[NBR_A_FORCE], info->extack);
+	if (!err && info->attrs[NBR_A_FORCE])
+		nbr_sync_after_force(dev, was);
 	mutex_unlock(&dev->conf_lock);
 	return err;
 }

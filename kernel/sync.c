@@ -956,3 +956,42 @@ int nbr_outdate(struct nbr_device *dev, struct netlink_ext_ack *extack)
 	r.disk = NBR_D_OUTDATED;
 	return nbr_change_state(dev, &r, "outdate", extack);
 }
+
+/*
+ * After 'primary --force' made this disk UpToDate: its data starts a new
+ * generation, and a connected peer without good data gets all of it
+ * (the initial full sync of a new pair). Caller holds conf_lock.
+ */
+void nbr_sync_after_force(struct nbr_device *dev, enum nbr_disk_state was)
+{
+	struct nbr_state st = nbr_get_state(dev);
+	struct nbr_conn *conn;
+	struct nbr_md *md;
+
+	lockdep_assert_held(&dev->conf_lock);
+	if (was == NBR_D_UPTODATE || st.disk != NBR_D_UPTODATE)
+		return;
+	conn = live_conn(dev);
+	if (!conn)
+		return;		/* alone: promotion made the new generation */
+	md = get_md(dev);
+	if (md) {
+		mutex_lock(&md->mutex);
+		{
+			struct nbr_gi gi;
+
+			sb_to_gi(&md->sb, &gi);
+			nbr_gi_new_current(&gi, &md->sb.flags, new_uuid(), true);
+			gi_to_sb(&gi, &md->sb);
+		}
+		if (nbr_md_write_sb(dev, md))
+			nbr_err(dev, "cannot write the new generation identifier\n");
+		mutex_unlock(&md->mutex);
+		nbr_put_local(dev);
+	}
+	if (st.conn == NBR_C_CONNECTED && st.peer_disk != NBR_D_UPTODATE &&
+	    st.peer_disk != NBR_D_DISKLESS &&
+	    nbr_sync_start_source(conn, true))
+		nbr_err(dev, "cannot start the full sync to the peer\n");
+	nbr_put_conn(conn);
+}
