@@ -283,7 +283,7 @@ NBR_ASSERT_SIZE(struct nbr_p_read_reply, 24);
  * the SyncSource's identifiers after the resync.
  */
 struct nbr_p_uuids {
-	__be64 current;		/*  0 */
+	__be64 uuid_current;	/*  0 */
 	__be64 bitmap;		/*  8 */
 	__be64 history[2];	/* 16, 24 */
 	__be64 dirty_bits;	/* 32: set bits of the sender's bitmap */

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 struct nbr_gi {
-	u64 current;
+	u64 uuid_current;
 	u64 bitmap;
 	u64 history[2];
 };
