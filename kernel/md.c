@@ -393,7 +393,8 @@ void nbr_md_close(struct nbr_device *dev, struct nbr_md *md)
 	int err;
 
 	err = nbr_bm_write_dirty(dev, md);
-	if (!err)
+	/* A log that never went live since attach is clean on disk. */
+	if (!err && !(md->sb.flags & NBR_MDF_AL_CLEAN))
 		err = nbr_al_write_clean(dev, md);
 	mutex_lock(&md->mutex);
 	if (!err)
