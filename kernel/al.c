@@ -159,14 +159,16 @@ static bool __pick(struct nbr_al *al, u64 first, u64 last, u16 *slots,
 	return true;
 }
 
-static bool enough_free(struct nbr_al *al, u32 n)
+/* Could __pick() find @n slots now? */
+static bool enough_free(struct nbr_al *al, u64 first, u64 last, u32 n)
 {
 	unsigned long flags;
 	u32 i, free = 0;
 
 	spin_lock_irqsave(&al->lock, flags);
 	for (i = 0; i < al->nr && free < n; i++)
-		if (!al->refs[i])
+		if (!al->refs[i] &&
+		    (al->active[i] < first || al->active[i] > last))
 			free++;
 	spin_unlock_irqrestore(&al->lock, flags);
 	return free >= n;
@@ -239,7 +241,7 @@ static int activate(struct nbr_device *dev, struct nbr_md *md, u64 first,
 			break;
 		spin_unlock_irq(&al->lock);
 		/* Every slot is busy: wait for writes to complete. */
-		wait_event(al->wait, enough_free(al, n));
+		wait_event(al->wait, enough_free(al, first, last, n));
 	}
 	for (i = 0; i < n; i++) {
 		old[i] = al->active[slots[i]];
