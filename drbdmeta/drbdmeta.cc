@@ -401,7 +401,7 @@ int Tool::ApplyAl() {
             continue;
         u64 first, last;
         nbr_al_extent_bits(e, &first, &last);
-        newly += nbr_bm_set(words, nbits, first, last);
+        newly += nbr_bits_set(words, nbits, first, last);
         extents++;
     }
     // Bitmap first, then the superblock that says the log is applied.

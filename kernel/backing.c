@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The local backing device: attach (exclusive open, size, queue limits)
- * and detach (wait for in-flight I/O, then let go).
+ * The local backing device: attach (exclusive open, metadata, size, queue
+ * limits) and detach (wait for in-flight I/O, write the metadata, then
+ * let go).
  *
- * No metadata yet: the whole backing device is exported and nothing is
- * reserved. A freshly attached disk is Inconsistent, because without
- * metadata nothing says it holds the pair's data; 'primary --force'
- * declares it UpToDate.
+ * Attach reads and validates the metadata (md.c) before anything else
+ * happens; a disk without valid metadata is refused and never written.
+ * The device exports the data area only, never the metadata, and the
+ * disk state comes from the metadata flags (nbr_md_disk_state()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blkdev.h>
 
 #include "nbr_int.h"
+#include "nbr_md.h"
 
 #define NBR_BACKING_MODE (FMODE_READ | FMODE_WRITE | FMODE_EXCL)
 
@@ -61,12 +63,44 @@ static int set_disk_state(struct nbr_device *dev, enum nbr_disk_state d,
 	return nbr_change_state(dev, &r, why, extack);
 }
 
+/* Publish or withdraw the metadata (see struct nbr_device). */
+static void set_md(struct nbr_device *dev, struct nbr_md *md)
+{
+	mutex_lock(&dev->state_mutex);
+	spin_lock_irq(&dev->lock);
+	dev->md = md;
+	spin_unlock_irq(&dev->lock);
+	mutex_unlock(&dev->state_mutex);
+}
+
+/* The exported size: the data area, or less with size_limit. */
+static int data_size(struct nbr_device *dev, const char *path,
+		     struct nbr_md *md, u64 size_limit, u64 *sectors,
+		     struct netlink_ext_ack *extack)
+{
+	*sectors = md->sb.data_sectors;
+	if (size_limit > *sectors) {
+		nbr_extack(extack, "size %llu sectors is larger than the data area of %s (%llu sectors)",
+			   size_limit, path, *sectors);
+		return -EINVAL;
+	}
+	if (size_limit)
+		*sectors = size_limit;
+	if (!*sectors) {
+		nbr_extack(extack, "%s has no data area", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Caller holds conf_lock. May sleep. */
 int nbr_attach(struct nbr_device *dev, const char *path, u64 size_limit,
 	       enum nbr_on_io_error on_io_error,
+	       const struct nbr_disk_conf *dc,
 	       struct netlink_ext_ack *extack)
 {
 	struct block_device *bdev;
+	struct nbr_md *md = NULL;
 	u64 sectors;
 	int err;
 
@@ -82,25 +116,23 @@ int nbr_attach(struct nbr_device *dev, const char *path, u64 size_limit,
 		explain_open_error(dev, path, err, extack);
 		return err;
 	}
-	sectors = bdev_nr_sectors(bdev);
-	if (!sectors) {
+	if (!bdev_nr_sectors(bdev)) {
 		nbr_extack(extack, "%s has no capacity", path);
 		err = -EINVAL;
 		goto out_put_bdev;
 	}
-	if (size_limit > sectors) {
-		nbr_extack(extack, "size %llu sectors is larger than %s (%llu sectors)",
-			   size_limit, path, sectors);
-		err = -EINVAL;
+	strscpy(dev->backing_path, path, sizeof(dev->backing_path));
+	err = nbr_md_open(dev, bdev, dc, &md, extack);
+	if (err)
 		goto out_put_bdev;
-	}
-	if (size_limit)
-		sectors = size_limit;
+	err = data_size(dev, path, md, size_limit, &sectors, extack);
+	if (err)
+		goto out_close_md;
 
+	set_md(dev, md);
 	spin_lock_irq(&dev->lock);
 	dev->backing = bdev;
 	spin_unlock_irq(&dev->lock);
-	strscpy(dev->backing_path, path, sizeof(dev->backing_path));
 	dev->size_limit = size_limit;
 	WRITE_ONCE(dev->on_io_error, on_io_error);
 	err = set_disk_state(dev, NBR_D_ATTACHING, "attach", extack);
@@ -110,10 +142,10 @@ int nbr_attach(struct nbr_device *dev, const char *path, u64 size_limit,
 	stack_limits(dev, bdev);
 	set_capacity_and_notify(dev->disk, sectors);
 
-	err = set_disk_state(dev, NBR_D_INCONSISTENT, "attached", extack);
+	err = set_disk_state(dev, nbr_md_disk_state(md), "attached", extack);
 	if (err)
 		goto out_diskless;
-	nbr_info(dev, "attached %s, %llu sectors\n", path, sectors);
+	nbr_info(dev, "attached %s, %llu sectors of data\n", path, sectors);
 	return 0;
 
 out_diskless:
@@ -123,8 +155,11 @@ out_clear_backing:
 	spin_lock_irq(&dev->lock);
 	dev->backing = NULL;
 	spin_unlock_irq(&dev->lock);
-	dev->backing_path[0] = '\0';
+	set_md(dev, NULL);
+out_close_md:
+	nbr_md_discard(md);
 out_put_bdev:
+	dev->backing_path[0] = '\0';
 	blkdev_put(bdev, NBR_BACKING_MODE);
 	return err;
 }
@@ -139,6 +174,7 @@ int nbr_detach(struct nbr_device *dev, bool force,
 {
 	struct block_device *bdev;
 	struct nbr_state st;
+	struct nbr_md *md;
 	int err;
 
 	lockdep_assert_held(&dev->conf_lock);
@@ -156,6 +192,11 @@ int nbr_detach(struct nbr_device *dev, bool force,
 	/* No new bio takes a local reference now; wait for the old ones. */
 	nbr_wait_local_idle(dev);
 
+	md = dev->md;
+	set_md(dev, NULL);
+	/* Bitmap, clean activity log, superblock: a clean stop. */
+	if (md)
+		nbr_md_close(dev, md);
 	spin_lock_irq(&dev->lock);
 	bdev = dev->backing;
 	dev->backing = NULL;

@@ -88,6 +88,8 @@ static struct nbr_device *nbr_alloc_device(unsigned int minor,
 	spin_lock_init(&dev->lock);
 	init_waitqueue_head(&dev->local_wait);
 	INIT_WORK(&dev->io_error_work, nbr_io_error_work);
+	INIT_WORK(&dev->al_work, nbr_al_work);
+	bio_list_init(&dev->al_bios);
 	/* The creation state; every later change is checked. */
 	dev->st.role = NBR_R_SECONDARY;
 	dev->st.peer_role = NBR_R_UNKNOWN;
@@ -97,7 +99,6 @@ static struct nbr_device *nbr_alloc_device(unsigned int minor,
 	dev->on_io_error = NBR_IOERR_DETACH;
 	atomic64_set(&dev->disk_write_sect, 0);
 	atomic64_set(&dev->disk_read_sect, 0);
-	atomic64_set(&dev->oos_sect, 0);
 	atomic_set(&dev->app_pending, 0);
 	return dev;
 }
@@ -180,6 +181,7 @@ out_free_dev:
 static void nbr_free_device(struct nbr_device *dev)
 {
 	cancel_work_sync(&dev->io_error_work);
+	flush_work(&dev->al_work);
 	del_gendisk(dev->disk);
 	put_disk(dev->disk);
 	mutex_destroy(&dev->conf_lock);

@@ -24,6 +24,7 @@ struct nbr_rs_conf {
 	u32 c_max_rate;
 	u32 c_min_rate;
 };
+struct nbr_disk_conf;
 
 /*
  * One replicated device, /dev/nb<minor>.
@@ -57,8 +58,16 @@ struct nbr_device {
 	unsigned int open_cnt;		/* opens of /dev/nbX (every mode) */
 	bool dying;			/* del-minor/exit: refuse new opens */
 	struct block_device *backing;	/* NULL when detached */
+	/*
+	 * The metadata of @backing (nbr_md.h): set before the disk leaves
+	 * Attaching, cleared after it is Diskless and idle; written under
+	 * state_mutex and this lock, so either keeps it alive. A local
+	 * reference (nbr_get_local()) pins it too.
+	 */
+	struct nbr_md *md;
 	unsigned int local_cnt;		/* bios in flight on @backing */
 	wait_queue_head_t local_wait;	/* local_cnt reached 0 */
+	struct bio_list al_bios;	/* writes waiting for @al_work */
 
 	/* Configuration, under conf_lock. */
 	char backing_path[NBR_PATH_MAX];
@@ -66,11 +75,11 @@ struct nbr_device {
 	enum nbr_on_io_error on_io_error;
 	struct nbr_rs_conf rs_conf;
 
-	/* Metadata of the attached disk (nbr_md.h: lifetime rules). */
-	struct nbr_md *md;
 
 	/* on-io-error detach: let go of a failing disk (backing.c). */
 	struct work_struct io_error_work;
+	/* Writes whose activity-log transaction is due (req.c). */
+	struct work_struct al_work;
 
 	/*
 	 * The connection, or NULL while StandAlone. Set and cleared under
@@ -85,8 +94,6 @@ struct nbr_device {
 	/* Counters for /proc/drbd and status, in 512-byte sectors. */
 	atomic64_t disk_write_sect;
 	atomic64_t disk_read_sect;
-	/* Written while the peer could not get them: the pair diverged. */
-	atomic64_t oos_sect;
 	/* Upper-layer bios not completed yet ("ap"). */
 	atomic_t app_pending;
 };
@@ -95,6 +102,7 @@ struct nbr_device {
 struct nbr_counters {
 	u64 ns_kib, nr_kib, dw_kib, dr_kib, oos_kib;
 	u64 rs_sent_kib, rs_recv_kib;
+	u64 al_writes, bm_writes;	/* metadata transactions / blocks */
 	u32 lo, pe, ua, ap, ep;
 };
 
@@ -126,6 +134,7 @@ int nbr_del_minor(struct nbr_device *dev, struct netlink_ext_ack *extack);
 /* backing.c: attach and detach the local disk. */
 int nbr_attach(struct nbr_device *dev, const char *path, u64 size_limit,
 	       enum nbr_on_io_error on_io_error,
+	       const struct nbr_disk_conf *dc,
 	       struct netlink_ext_ack *extack);
 int nbr_detach(struct nbr_device *dev, bool force,
 	       struct netlink_ext_ack *extack);
@@ -139,6 +148,7 @@ void nbr_submit_bio(struct bio *bio);
 bool nbr_get_local(struct nbr_device *dev, struct block_device **bdev);
 void nbr_put_local(struct nbr_device *dev);
 void nbr_wait_local_idle(struct nbr_device *dev);
+void nbr_al_work(struct work_struct *work);
 
 /* state.c: the one place that changes struct nbr_state. */
 #define NBR_KEEP (-1)

@@ -20,6 +20,7 @@
 #ifndef NBR_MD_H
 #define NBR_MD_H
 
+#include <linux/blk_types.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -28,7 +29,9 @@
 #include "nbr_sync.h"
 
 struct nbr_device;
+struct nbr_state;
 struct netlink_ext_ack;
+struct nbr_al;
 
 /* Where the metadata is, as NBR_ADM_ATTACH asked. */
 struct nbr_disk_conf {
@@ -37,6 +40,11 @@ struct nbr_disk_conf {
 	u32 al_extents;			/* 0 = as created */
 };
 
+/*
+ * Lock order: state_mutex -> al->mutex -> md->mutex -> bm_lock, and
+ * dev->lock -> bm_lock (status snapshots). Whoever holds md->mutex must
+ * not call nbr_change_state() (its hook takes md->mutex).
+ */
 struct nbr_md {
 	struct block_device *bdev;	/* metadata device */
 	bool own_bdev;			/* external: opened by us, put at free */
@@ -47,6 +55,12 @@ struct nbr_md {
 	 */
 	struct mutex mutex;
 	struct nbr_md_sb sb;
+	/*
+	 * What the superblock said when it was last written, for status
+	 * replies and events (under @bm_lock; any context).
+	 */
+	struct nbr_gi snap_gi;
+	u32 snap_flags;
 
 	/*
 	 * The dirty bitmap, one bit per 4 KiB of the data area, in the
@@ -90,10 +104,33 @@ int nbr_md_open(struct nbr_device *dev, struct block_device *bdev,
  * disk the write errors are logged, not fatal.
  */
 void nbr_md_close(struct nbr_device *dev, struct nbr_md *md);
+/* Free without writing: an attach that failed after nbr_md_open(). */
+void nbr_md_discard(struct nbr_md *md);
 /* Write the superblock now (FUA). Caller holds md->mutex. May sleep. */
 int nbr_md_write_sb(struct nbr_device *dev, struct nbr_md *md);
 /* Disk state the metadata flags give at attach (DRBD's rule). */
 enum nbr_disk_state nbr_md_disk_state(const struct nbr_md *md);
+/*
+ * Called by nbr_change_state() after a committed change, with
+ * state_mutex held: the superblock follows the state (flags, a new data
+ * generation) and is written when it changed. May sleep.
+ */
+void nbr_md_after_state(struct nbr_device *dev, const struct nbr_state *os,
+			const struct nbr_state *ns);
+/*
+ * Generation identifiers and flags of the attached disk as last
+ * written; false when diskless. Any context.
+ */
+bool nbr_md_get_gi(struct nbr_device *dev, struct nbr_gi *gi, u32 *flags);
+/* Out-of-sync KiB (bitmap weight * 4) and metadata write counters. */
+void nbr_md_counters(struct nbr_device *dev, u64 *oos_kib, u64 *al_writes,
+		     u64 *bm_writes);
+/*
+ * Mark a range out of sync outside the write path (e.g. a protocol A
+ * negative ack): takes its own local reference; does nothing diskless.
+ * Any context.
+ */
+void nbr_md_mark_oos(struct nbr_device *dev, u64 sector, u32 size);
 
 /* bm.c: the in-memory bitmap. Any context unless noted. */
 /* Mark every 4 KiB block touched by @size bytes at @sector dirty. */
@@ -108,6 +145,9 @@ bool nbr_bm_test(struct nbr_md *md, u64 bit);
 u64 nbr_bm_find_next(struct nbr_md *md, u64 from);
 /* Write the bitmap blocks changed since their last write (or all). */
 int nbr_bm_write_dirty(struct nbr_device *dev, struct nbr_md *md);
+/* Only the changed blocks holding bits [first, last]. */
+int nbr_bm_write_range(struct nbr_device *dev, struct nbr_md *md, u64 first,
+		       u64 last);
 int nbr_bm_write_all(struct nbr_device *dev, struct nbr_md *md);
 /* Run-length chunk of bits from @first; see nbr_rle_encode(). */
 int nbr_bm_encode(struct nbr_md *md, u64 first, u8 *out, size_t len,
@@ -122,10 +162,17 @@ void nbr_al_destroy(struct nbr_md *md);
 /*
  * Make the extents of a write active before it is submitted: returns at
  * once when they are, else writes one AL transaction (and, for an
- * evicted extent, its bitmap block first). May sleep; process context.
+ * evicted extent, its bitmap block first). May sleep; process context,
+ * but not inside a ->submit_bio call (its own bios would wait there):
+ * req.c defers such writes to a work item.
  */
 int nbr_al_begin_io(struct nbr_device *dev, struct nbr_md *md, u64 sector,
 		    u32 size);
+/*
+ * The same without sleeping: true with the references taken when every
+ * extent is active already, else false and nothing taken. Any context.
+ */
+bool nbr_al_try_begin_io(struct nbr_md *md, u64 sector, u32 size);
 /* The write is done and its bits are set if needed. Any context. */
 void nbr_al_complete_io(struct nbr_md *md, u64 sector, u32 size);
 /* Mark the AL empty on disk (clean detach). */

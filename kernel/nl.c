@@ -14,10 +14,12 @@
 #include <linux/capability.h>
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/slab.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
 
 #include "nbr_net.h"
+#include "nbr_md.h"
 
 /* pre_doit resolves NBR_A_MINOR to an existing device. */
 #define NBR_NL_NEED_DEV		0x01
@@ -134,6 +136,11 @@ static const struct nla_policy nbr_policy[NBR_A_MAX + 1] = {
 					      NBR_DIGEST_MD5),
 	[NBR_A_START_SECTOR] = { .type = NLA_U64 },
 	[NBR_A_CLEAR_BITMAP] = { .type = NLA_FLAG },
+	[NBR_A_META_DEV] = { .type = NLA_NUL_STRING,
+			     .len = NBR_PATH_MAX - 1 },
+	[NBR_A_META_INDEX] = NLA_POLICY_MAX(NLA_U32, 255),
+	[NBR_A_AL_EXTENTS] = NLA_POLICY_RANGE(NLA_U32, NBR_AL_EXTENTS_MIN,
+					      NBR_AL_EXTENTS_MAX),
 	[NBR_A_UUID_CURRENT] = { .type = NLA_REJECT },
 	[NBR_A_UUID_BITMAP] = { .type = NLA_REJECT },
 	[NBR_A_UUID_HISTORY1] = { .type = NLA_REJECT },
@@ -243,6 +250,26 @@ static int put_sync(struct sk_buff *skb, struct nbr_device *dev)
 	return 0;
 }
 
+/* Generation identifiers and metadata flags while a disk is attached. */
+static int put_md(struct sk_buff *skb, struct nbr_device *dev)
+{
+	struct nbr_gi gi;
+	u32 flags;
+
+	if (!nbr_md_get_gi(dev, &gi, &flags))
+		return 0;
+	if (nla_put_u64_64bit(skb, NBR_A_UUID_CURRENT, gi.uuid_current,
+			      NBR_A_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_A_UUID_BITMAP, gi.bitmap, NBR_A_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_A_UUID_HISTORY1, gi.history[0],
+			      NBR_A_PAD) ||
+	    nla_put_u64_64bit(skb, NBR_A_UUID_HISTORY2, gi.history[1],
+			      NBR_A_PAD) ||
+	    nla_put_u32(skb, NBR_A_MD_FLAGS, flags))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /*
  * The status attributes of @dev. Configuration fields are written with
  * both nbr_devs_lock and conf_lock held, so either one makes them stable;
@@ -268,7 +295,7 @@ static int put_status(struct sk_buff *skb, struct nbr_device *dev)
 			       NBR_A_PAD) ||
 	     nla_put_u8(skb, NBR_A_ON_IO_ERROR, dev->on_io_error)))
 		return -EMSGSIZE;
-	if (put_net_conf(skb, dev) || put_sync(skb, dev))
+	if (put_net_conf(skb, dev) || put_md(skb, dev) || put_sync(skb, dev))
 		return -EMSGSIZE;
 	return put_stats(skb, dev);
 }
@@ -398,21 +425,39 @@ static int nbr_nl_attach(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nbr_device *dev = info_dev(info);
 	enum nbr_on_io_error on_err = NBR_IOERR_DETACH;
+	struct nbr_disk_conf *dc;
 	u64 limit = 0;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, NBR_A_BACKING_DEV))
 		return -EINVAL;
+	if (info->attrs[NBR_A_META_INDEX] && !info->attrs[NBR_A_META_DEV]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NBR_A_META_INDEX],
+				    "a meta-disk index needs a meta-disk");
+		return -EINVAL;
+	}
+	dc = kzalloc(sizeof(*dc), GFP_KERNEL);
+	if (!dc)
+		return -ENOMEM;
+	dc->meta_index = -1;
+	if (info->attrs[NBR_A_META_DEV])
+		nla_strscpy(dc->meta_path, info->attrs[NBR_A_META_DEV],
+			    sizeof(dc->meta_path));
+	if (info->attrs[NBR_A_META_INDEX])
+		dc->meta_index = nla_get_u32(info->attrs[NBR_A_META_INDEX]);
+	if (info->attrs[NBR_A_AL_EXTENTS])
+		dc->al_extents = nla_get_u32(info->attrs[NBR_A_AL_EXTENTS]);
 	if (info->attrs[NBR_A_SIZE_LIMIT])
 		limit = nla_get_u64(info->attrs[NBR_A_SIZE_LIMIT]);
 	if (info->attrs[NBR_A_ON_IO_ERROR])
 		on_err = nla_get_u8(info->attrs[NBR_A_ON_IO_ERROR]);
 	mutex_lock(&dev->conf_lock);
 	err = nbr_attach(dev, nla_data(info->attrs[NBR_A_BACKING_DEV]), limit,
-			 on_err, info->extack);
+			 on_err, dc, info->extack);
 	if (!err)
 		parse_rs_conf(info, &dev->rs_conf);
 	mutex_unlock(&dev->conf_lock);
+	kfree(dc);
 	return err;
 }
 

@@ -13,6 +13,7 @@
 #include <linux/seq_file.h>
 
 #include "nbr_net.h"
+#include "nbr_md.h"
 #include "nbr_proc_fmt.h"
 
 #define NBR_PROC_NAME "drbd"
@@ -55,7 +56,7 @@ void nbr_get_counters(struct nbr_device *dev, struct nbr_counters *c)
 	c->ap = atomic_read(&dev->app_pending);
 	c->dw_kib = atomic64_read(&dev->disk_write_sect) >> 1;
 	c->dr_kib = atomic64_read(&dev->disk_read_sect) >> 1;
-	c->oos_kib = atomic64_read(&dev->oos_sect) >> 1;
+	nbr_md_counters(dev, &c->oos_kib, &c->al_writes, &c->bm_writes);
 	if (!conn)
 		return;
 	c->ns_kib = atomic64_read(&conn->sent_sect) >> 1;
@@ -98,6 +99,8 @@ static void nbr_proc_fill(struct nbr_device *dev, struct nbr_proc_dev *d)
 	d->ap = c.ap;
 	d->ep = c.ep;
 	d->oos_kib = c.oos_kib;
+	d->al_writes = c.al_writes;
+	d->bm_writes = c.bm_writes;
 	/* Flushes and FUA are passed to the backing device as they come. */
 	d->wo = NBR_WO_FLUSH;
 }

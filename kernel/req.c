@@ -8,26 +8,42 @@
  *
  * A bio holds a "local reference" (dev->local_cnt) from submission to
  * completion, so detach can wait until the backing device is idle before
- * it lets go of it.
+ * it lets go of it (and of its metadata). A write with data also holds
+ * activity-log references on its extents for as long, and marks its
+ * blocks out of sync before dropping them when the peer does not get it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/workqueue.h>
 
 #include "nbr_net.h"
+#include "nbr_md.h"
 
 /* Clones only: no bvecs of our own. */
 static struct bio_set nbr_bio_set;
 
+static struct workqueue_struct *nbr_al_wq;
+
 int nbr_req_init(void)
 {
-	return bioset_init(&nbr_bio_set, BIO_POOL_SIZE, 0, 0);
+	int err;
+
+	/* In the write-back path: it must make progress under reclaim. */
+	nbr_al_wq = alloc_workqueue("nbr_al", WQ_MEM_RECLAIM, 0);
+	if (!nbr_al_wq)
+		return -ENOMEM;
+	err = bioset_init(&nbr_bio_set, BIO_POOL_SIZE, 0, 0);
+	if (err)
+		destroy_workqueue(nbr_al_wq);
+	return err;
 }
 
 void nbr_req_exit(void)
 {
 	bioset_exit(&nbr_bio_set);
+	destroy_workqueue(nbr_al_wq);
 }
 
 /* Disk states in which the local disk takes I/O. */
@@ -104,6 +120,12 @@ static bool retry_read_remote(struct nbr_device *dev, struct bio *orig)
 	return nbr_net_submit_read(dev, orig, GFP_ATOMIC);
 }
 
+/* Writes with data go through the activity log (nbr_md.h). */
+static bool uses_al(struct bio *bio)
+{
+	return op_is_write(bio_op(bio)) && bio->bi_iter.bi_size;
+}
+
 static void nbr_local_endio(struct bio *clone)
 {
 	struct bio *orig = clone->bi_private;
@@ -111,6 +133,10 @@ static void nbr_local_endio(struct bio *clone)
 	blk_status_t status = clone->bi_status;
 
 	bio_put(clone);
+	/* Its bits were set at submission; the extent may go now. */
+	if (uses_al(orig))
+		nbr_al_complete_io(READ_ONCE(dev->md), orig->bi_iter.bi_sector,
+				   orig->bi_iter.bi_size);
 	nbr_put_local(dev);
 	if (status) {
 		nbr_warn_rl(dev, "local %s error %d at sector %llu\n",
@@ -126,7 +152,11 @@ static void nbr_local_endio(struct bio *clone)
 	bio_endio(orig);
 }
 
-/* Local part of a replicated write. */
+/*
+ * Local part of a replicated write. The local reference and the activity
+ * log reference stay until the whole request completes (req_complete()),
+ * which decides whether the blocks are in sync.
+ */
 static void nbr_req_local_endio(struct bio *clone)
 {
 	struct nbr_req *req = clone->bi_private;
@@ -139,7 +169,6 @@ static void nbr_req_local_endio(struct bio *clone)
 		nbr_local_io_error(dev);
 	}
 	bio_put(clone);
-	nbr_put_local(dev);
 	nbr_req_put(req);
 }
 
@@ -177,28 +206,23 @@ static bool submit_peer_only(struct nbr_device *dev, struct bio *bio)
 	return replicable(bio) && nbr_net_submit_write(dev, bio, false, &req);
 }
 
-/* May sleep (GFP_NOIO allocation from the mempool never fails). */
-void nbr_submit_bio(struct bio *bio)
+/*
+ * The local part, after the write's extents are active: clone onto the
+ * backing device, hand a write to the peer, or mark it out of sync.
+ * The caller holds a local reference and, for a write with data, the
+ * activity-log references. May sleep.
+ */
+static void submit_local(struct nbr_device *dev, struct bio *bio,
+			 struct block_device *bdev, struct nbr_md *md)
 {
-	struct nbr_device *dev = bio->bi_bdev->bd_disk->private_data;
-	struct block_device *bdev;
 	struct nbr_req *req;
 	struct bio *clone;
 
-	bio = bio_split_to_limits(bio);
-	if (!bio)
-		return;
-	atomic_inc(&dev->app_pending);
-	if (!nbr_get_local(dev, &bdev)) {
-		if (submit_peer_only(dev, bio))
-			return;
-		atomic_dec(&dev->app_pending);
-		nbr_warn_rl(dev, "I/O error: no usable local disk\n");
-		bio_io_error(bio);
-		return;
-	}
 	clone = bio_alloc_clone(bdev, bio, GFP_NOIO, &nbr_bio_set);
 	if (!clone) {
+		if (uses_al(bio))
+			nbr_al_complete_io(md, bio->bi_iter.bi_sector,
+					   bio->bi_iter.bi_size);
 		atomic_dec(&dev->app_pending);
 		nbr_put_local(dev);
 		bio->bi_status = BLK_STS_RESOURCE;
@@ -212,10 +236,78 @@ void nbr_submit_bio(struct bio *bio)
 		    nbr_net_submit_write(dev, bio, true, &req)) {
 			clone->bi_private = req;
 			clone->bi_end_io = nbr_req_local_endio;
-		} else {
-			atomic64_add(bio_sectors(bio), &dev->oos_sect);
+		} else if (bio->bi_iter.bi_size) {
+			/* The peer will not get it: the pair diverges. */
+			nbr_bm_mark(md, bio->bi_iter.bi_sector,
+				    bio->bi_iter.bi_size);
 		}
 	}
 	count_io(dev, bio);
 	submit_bio_noacct(clone);
+}
+
+/*
+ * Writes that need an activity-log transaction first. The transaction is
+ * written synchronously, which a ->submit_bio call must not do (bios it
+ * submits are only queued until it returns), so it happens here, on
+ * nbr_al_wq. Each bio holds a local reference. Runs in process context.
+ */
+void nbr_al_work(struct work_struct *work)
+{
+	struct nbr_device *dev = container_of(work, struct nbr_device,
+					      al_work);
+	struct block_device *bdev;
+	struct nbr_md *md;
+	struct bio *bio;
+
+	for (;;) {
+		spin_lock_irq(&dev->lock);
+		bio = bio_list_pop(&dev->al_bios);
+		bdev = dev->backing;
+		spin_unlock_irq(&dev->lock);
+		if (!bio)
+			return;
+		md = READ_ONCE(dev->md);
+		if (nbr_al_begin_io(dev, md, bio->bi_iter.bi_sector,
+				    bio->bi_iter.bi_size)) {
+			atomic_dec(&dev->app_pending);
+			nbr_put_local(dev);
+			nbr_warn_rl(dev, "I/O error: activity log not written\n");
+			bio_io_error(bio);
+			continue;
+		}
+		submit_local(dev, bio, bdev, md);
+	}
+}
+
+/* May sleep (GFP_NOIO allocation from the mempool never fails). */
+void nbr_submit_bio(struct bio *bio)
+{
+	struct nbr_device *dev = bio->bi_bdev->bd_disk->private_data;
+	struct block_device *bdev;
+	struct nbr_md *md;
+
+	bio = bio_split_to_limits(bio);
+	if (!bio)
+		return;
+	atomic_inc(&dev->app_pending);
+	if (!nbr_get_local(dev, &bdev)) {
+		if (submit_peer_only(dev, bio))
+			return;
+		atomic_dec(&dev->app_pending);
+		nbr_warn_rl(dev, "I/O error: no usable local disk\n");
+		bio_io_error(bio);
+		return;
+	}
+	/* The extents of a write are in the on-disk log before it starts. */
+	md = READ_ONCE(dev->md);
+	if (uses_al(bio) && !nbr_al_try_begin_io(md, bio->bi_iter.bi_sector,
+						 bio->bi_iter.bi_size)) {
+		spin_lock_irq(&dev->lock);
+		bio_list_add(&dev->al_bios, bio);
+		spin_unlock_irq(&dev->lock);
+		queue_work(nbr_al_wq, &dev->al_work);
+		return;
+	}
+	submit_local(dev, bio, bdev, md);
 }

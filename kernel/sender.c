@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 
 #include "nbr_net.h"
+#include "nbr_md.h"
 
 /* The connection, pinned by conn->reqs_alive, or NULL. Any context. */
 struct nbr_conn *nbr_get_conn(struct nbr_device *dev)
@@ -50,6 +51,32 @@ static void req_free(struct nbr_req *req)
 	nbr_put_conn(conn);
 }
 
+static bool peer_disk_present(enum nbr_disk_state d)
+{
+	return d >= NBR_D_INCONSISTENT && d != NBR_D_DUNKNOWN;
+}
+
+/*
+ * A write with a local part is done on both sides: the blocks are out of
+ * sync unless both copies got it, then in sync (the ones it wholly
+ * covers). Then the activity-log and local references go, which keep
+ * dev->md alive until here. Any context.
+ */
+static void req_local_done(struct nbr_device *dev, struct nbr_req *req)
+{
+	struct nbr_md *md = READ_ONCE(dev->md);
+
+	if (md && req->size) {
+		if (!req->net_ok || req->local_status ||
+		    !peer_disk_present(nbr_get_state(dev).peer_disk))
+			nbr_bm_mark(md, req->sector, req->size);
+		else
+			nbr_bm_clear(md, req->sector, req->size);
+		nbr_al_complete_io(md, req->sector, req->size);
+	}
+	nbr_put_local(dev);
+}
+
 /* Both parts are done: complete the upper layer's bio. Any context. */
 static void req_complete(struct nbr_req *req)
 {
@@ -65,8 +92,8 @@ static void req_complete(struct nbr_req *req)
 	/* Without a local part the peer's copy was the only one. */
 	if (!req->has_local && !req->net_ok)
 		req->local_status = BLK_STS_IOERR;
-	if (!req->net_ok && req->has_local)
-		atomic64_add(req->size >> SECTOR_SHIFT, &dev->oos_sect);
+	if (req->has_local)
+		req_local_done(dev, req);
 	/* The peer has it: a failed local write can still succeed. */
 	if (req->local_status && req->net_ok &&
 	    READ_ONCE(dev->on_io_error) == NBR_IOERR_DETACH)
@@ -447,7 +474,7 @@ int nbr_got_block_ack(struct nbr_conn *conn, unsigned int cmd,
 	}
 	/* Protocol A keeps no log: a failed peer write only diverges us. */
 	if (cmd == NBR_P_NEG_ACK && conn->conf.proto == NBR_PROT_A) {
-		atomic64_add(a->size >> SECTOR_SHIFT, &conn->dev->oos_sect);
+		nbr_md_mark_oos(conn->dev, a->sector, a->size);
 		return 0;
 	}
 	return -EPROTO;

@@ -11,6 +11,7 @@
 #include <linux/netlink.h>
 
 #include "nbr_net.h"
+#include "nbr_md.h"
 #include "nbr_state_rules.h"
 
 void nbr_state_req_init(struct nbr_state_req *r)
@@ -103,6 +104,8 @@ int nbr_change_state(struct nbr_device *dev, const struct nbr_state_req *r,
 		return 0;
 	}
 	log_change(dev, &os, &ns, why);
+	/* The metadata follows before anyone hears of the change. */
+	nbr_md_after_state(dev, &os, &ns);
 	seq = ++dev->event_seq;
 	nbr_nl_event(dev, seq, why);
 	if (os.role != ns.role || os.disk != ns.disk)

@@ -103,12 +103,12 @@ static u64 walk(__le64 *bm, u64 nbits, u64 first, u64 last, enum op o)
 	return n;
 }
 
-u64 nbr_bm_set(__le64 *bm, u64 nbits, u64 first, u64 last)
+u64 nbr_bits_set(__le64 *bm, u64 nbits, u64 first, u64 last)
 {
 	return walk(bm, nbits, first, last, OP_SET);
 }
 
-u64 nbr_bm_clear(__le64 *bm, u64 nbits, u64 first, u64 last)
+u64 nbr_bits_clear(__le64 *bm, u64 nbits, u64 first, u64 last)
 {
 	return walk(bm, nbits, first, last, OP_CLEAR);
 }
@@ -124,14 +124,14 @@ u64 nbr_bm_count(const __le64 *bm, u64 nbits)
 	return nbits ? nbr_bm_count_range(bm, nbits, 0, nbits - 1) : 0;
 }
 
-bool nbr_bm_test(const __le64 *bm, u64 nbits, u64 bit)
+bool nbr_bits_test(const __le64 *bm, u64 nbits, u64 bit)
 {
 	if (bit >= nbits)
 		return false;
 	return (le64_to_cpu(bm[bit / 64]) >> (bit % 64)) & 1;
 }
 
-u64 nbr_bm_merge(__le64 *dst, const __le64 *src, u64 nbits)
+u64 nbr_bits_merge(__le64 *dst, const __le64 *src, u64 nbits)
 {
 	u64 words = nbr_bm_words(nbits), n = 0, w;
 
@@ -146,7 +146,7 @@ u64 nbr_bm_merge(__le64 *dst, const __le64 *src, u64 nbits)
 	return n;
 }
 
-u64 nbr_bm_find_next(const __le64 *bm, u64 nbits, u64 from)
+u64 nbr_bits_find_next(const __le64 *bm, u64 nbits, u64 from)
 {
 	u64 w, v;
 

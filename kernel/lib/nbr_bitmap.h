@@ -45,16 +45,16 @@ bool nbr_bm_range(u64 sector, u64 bytes, u64 *first, u64 *last);
 bool nbr_bm_range_inner(u64 sector, u64 bytes, u64 *first, u64 *last);
 
 /* Set/clear bits [first, last] (clipped to @nbits); return how many changed. */
-u64 nbr_bm_set(__le64 *bm, u64 nbits, u64 first, u64 last);
-u64 nbr_bm_clear(__le64 *bm, u64 nbits, u64 first, u64 last);
-bool nbr_bm_test(const __le64 *bm, u64 nbits, u64 bit);
+u64 nbr_bits_set(__le64 *bm, u64 nbits, u64 first, u64 last);
+u64 nbr_bits_clear(__le64 *bm, u64 nbits, u64 first, u64 last);
+bool nbr_bits_test(const __le64 *bm, u64 nbits, u64 bit);
 /* Set bits in [first, last] (clipped), and in all of it. */
 u64 nbr_bm_count_range(const __le64 *bm, u64 nbits, u64 first, u64 last);
 u64 nbr_bm_count(const __le64 *bm, u64 nbits);
 /* dst |= src over @nbits; returns how many bits of dst were newly set. */
-u64 nbr_bm_merge(__le64 *dst, const __le64 *src, u64 nbits);
+u64 nbr_bits_merge(__le64 *dst, const __le64 *src, u64 nbits);
 /* First set bit at or after @from, or @nbits when none. */
-u64 nbr_bm_find_next(const __le64 *bm, u64 nbits, u64 from);
+u64 nbr_bits_find_next(const __le64 *bm, u64 nbits, u64 from);
 
 #define NBR_RLE_FIRST_SET	0x01u
 #define NBR_RLE_VARINT_MAX	10

@@ -9,7 +9,7 @@
 /* Length of the run of bits equal to bit @from, up to @end (exclusive). */
 static u64 run_length(const __le64 *bm, u64 bm_bits, u64 from, u64 end)
 {
-	bool set = nbr_bm_test(bm, bm_bits, from);
+	bool set = nbr_bits_test(bm, bm_bits, from);
 	u64 i = from + 1;
 
 	/* Whole words of the same value are skipped at once. */
@@ -22,7 +22,7 @@ static u64 run_length(const __le64 *bm, u64 bm_bits, u64 from, u64 end)
 				continue;
 			}
 		}
-		if (nbr_bm_test(bm, bm_bits, i) != set)
+		if (nbr_bits_test(bm, bm_bits, i) != set)
 			break;
 		i++;
 	}
@@ -63,7 +63,7 @@ int nbr_rle_encode(const __le64 *bm, u64 bm_bits, u64 first, u64 nbits,
 	end = first + nbits;
 	if (out_len < 2)
 		return -ENOSPC;
-	out[0] = nbr_bm_test(bm, bm_bits, first) ? NBR_RLE_FIRST_SET : 0;
+	out[0] = nbr_bits_test(bm, bm_bits, first) ? NBR_RLE_FIRST_SET : 0;
 	while (pos < end) {
 		u64 run = run_length(bm, bm_bits, pos, end);
 
@@ -134,7 +134,7 @@ static int walk_runs(const u8 *in, size_t len, __le64 *bm, u64 bm_bits,
 			return -EPROTO;
 		}
 		if (apply && set)
-			nbr_bm_set(bm, bm_bits, first + total,
+			nbr_bits_set(bm, bm_bits, first + total,
 				   first + total + run - 1);
 		total += run;
 		set = !set;

@@ -60,44 +60,44 @@ TEST(Bitmap, RangeOfAnIo) {
 
 TEST(Bitmap, OnDiskByteOrder) {
     Words w = Bm(128);
-    nbr_bm_set(w.data(), 128, 0, 0);
-    nbr_bm_set(w.data(), 128, 9, 9);
-    nbr_bm_set(w.data(), 128, 64, 64);
-    nbr_bm_set(w.data(), 128, 127, 127);
+    nbr_bits_set(w.data(), 128, 0, 0);
+    nbr_bits_set(w.data(), 128, 9, 9);
+    nbr_bits_set(w.data(), 128, 64, 64);
+    nbr_bits_set(w.data(), 128, 127, 127);
     EXPECT_EQ(Raw(w), Hex("0102000000000000 0100000000000080"));
 }
 
 TEST(Bitmap, SetClearTestCount) {
     const std::uint64_t n = 200;
     Words w = Bm(n);
-    EXPECT_EQ(nbr_bm_set(w.data(), n, 10, 139), 130u);
-    EXPECT_EQ(nbr_bm_set(w.data(), n, 100, 150), 11u); // 140..150 new
+    EXPECT_EQ(nbr_bits_set(w.data(), n, 10, 139), 130u);
+    EXPECT_EQ(nbr_bits_set(w.data(), n, 100, 150), 11u); // 140..150 new
     EXPECT_EQ(nbr_bm_count(w.data(), n), 141u);
     EXPECT_EQ(nbr_bm_count_range(w.data(), n, 0, 63), 54u);
-    EXPECT_TRUE(nbr_bm_test(w.data(), n, 10));
-    EXPECT_FALSE(nbr_bm_test(w.data(), n, 9));
-    EXPECT_FALSE(nbr_bm_test(w.data(), n, 500));
-    EXPECT_EQ(nbr_bm_clear(w.data(), n, 64, 127), 64u);
+    EXPECT_TRUE(nbr_bits_test(w.data(), n, 10));
+    EXPECT_FALSE(nbr_bits_test(w.data(), n, 9));
+    EXPECT_FALSE(nbr_bits_test(w.data(), n, 500));
+    EXPECT_EQ(nbr_bits_clear(w.data(), n, 64, 127), 64u);
     EXPECT_EQ(nbr_bm_count(w.data(), n), 77u);
-    EXPECT_EQ(nbr_bm_find_next(w.data(), n, 0), 10u);
-    EXPECT_EQ(nbr_bm_find_next(w.data(), n, 64), 128u);
-    EXPECT_EQ(nbr_bm_find_next(w.data(), n, 151), n);
+    EXPECT_EQ(nbr_bits_find_next(w.data(), n, 0), 10u);
+    EXPECT_EQ(nbr_bits_find_next(w.data(), n, 64), 128u);
+    EXPECT_EQ(nbr_bits_find_next(w.data(), n, 151), n);
     // Clipped to the bitmap: bits past nbits are never set.
-    EXPECT_EQ(nbr_bm_set(w.data(), n, 190, 1000), 10u);
+    EXPECT_EQ(nbr_bits_set(w.data(), n, 190, 1000), 10u);
     EXPECT_EQ(le64toh(static_cast<std::uint64_t>(w[3])) >> 8, 0u);
-    EXPECT_EQ(nbr_bm_set(w.data(), n, 300, 400), 0u);
-    EXPECT_EQ(nbr_bm_set(w.data(), 0, 0, 0), 0u);
+    EXPECT_EQ(nbr_bits_set(w.data(), n, 300, 400), 0u);
+    EXPECT_EQ(nbr_bits_set(w.data(), 0, 0, 0), 0u);
 }
 
 TEST(Bitmap, MergeIsOr) {
     const std::uint64_t n = 70;
     Words a = Bm(n), b = Bm(n);
-    nbr_bm_set(a.data(), n, 0, 9);
-    nbr_bm_set(b.data(), n, 5, 69);
+    nbr_bits_set(a.data(), n, 0, 9);
+    nbr_bits_set(b.data(), n, 5, 69);
     b[1] = b[1] | static_cast<__le64>(htole64(1ull << 63)); // beyond nbits: ignored
-    EXPECT_EQ(nbr_bm_merge(a.data(), b.data(), n), 60u);
+    EXPECT_EQ(nbr_bits_merge(a.data(), b.data(), n), 60u);
     EXPECT_EQ(nbr_bm_count(a.data(), n), 70u);
-    EXPECT_EQ(nbr_bm_merge(a.data(), b.data(), n), 0u);
+    EXPECT_EQ(nbr_bits_merge(a.data(), b.data(), n), 0u);
 }
 
 // ---- RLE ----
@@ -118,11 +118,11 @@ Bytes Rle(const Words& w, std::uint64_t nbits, std::uint64_t first, std::uint64_
 
 TEST(Rle, EncodesHandWrittenBytes) {
     Words w = Bm(10);
-    nbr_bm_set(w.data(), 10, 4, 6); // 0000111000
+    nbr_bits_set(w.data(), 10, 4, 6); // 0000111000
     EXPECT_EQ(Rle(w, 10, 0, 10), Hex("00 04 03 03"));
     EXPECT_EQ(Rle(w, 10, 4, 6), Hex("01 03 03"));
     Words big = Bm(1000);
-    nbr_bm_set(big.data(), 1000, 0, 299);
+    nbr_bits_set(big.data(), 1000, 0, 299);
     EXPECT_EQ(Rle(big, 1000, 0, 1000), Hex("01 ac02 bc05")); // 300 set, 700 clear
     Words empty = Bm(1 << 20);
     EXPECT_EQ(Rle(empty, 1 << 20, 0, 1 << 20), Hex("00 808040"));
@@ -131,7 +131,7 @@ TEST(Rle, EncodesHandWrittenBytes) {
 TEST(Rle, StopsAtWholeRunsWhenOutOfRoom) {
     Words w = Bm(64);
     for (int i = 0; i < 64; i += 2)
-        nbr_bm_set(w.data(), 64, i, i);
+        nbr_bits_set(w.data(), 64, i, i);
     u64 done = 0;
     Bytes out = Rle(w, 64, 0, 64, 5, &done);
     EXPECT_EQ(out, Hex("01 01 01 01 01"));
@@ -176,11 +176,11 @@ TEST(Rle, DecodeMergesAndRoundTrips) {
         Words src = Bm(n), dst = Bm(n), want = Bm(n);
         for (int k = 0; k < 20; k++) {
             std::uint64_t a = rng() % n, len = rng() % (round % 2 ? 400 : 3);
-            nbr_bm_set(src.data(), n, a, a + len);
+            nbr_bits_set(src.data(), n, a, a + len);
         }
-        nbr_bm_set(dst.data(), n, 17, 33); // bits already set stay set
+        nbr_bits_set(dst.data(), n, 17, 33); // bits already set stay set
         want = dst;
-        nbr_bm_merge(want.data(), src.data(), n);
+        nbr_bits_merge(want.data(), src.data(), n);
         std::uint64_t pos = 0;
         while (pos < n) { // in small chunks, as packets would carry it
             Bytes out(24);

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The in-memory dirty bitmap of an attached disk: one bit per 4 KiB of
+ * the data area, in the on-disk representation (kernel/lib/bitmap.c does
+ * the math), and its write-back one 4 KiB block at a time.
+ *
+ * Locking: md->bm_lock (irq-safe: bits are set and cleared in bio
+ * completion) protects md->bm, md->bm_set and md->bm_dirty. A block is
+ * written from a copy taken under the lock; its dirty bit is cleared when
+ * the copy is taken, so a change made while the write is in flight marks
+ * it dirty again. Writers of blocks need no other lock: two writers of
+ * one block each write a copy at least as new as the clean mark.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/blkdev.h>
+#include <linux/gfp.h>
+
+#include "nbr_int.h"
+#include "nbr_md.h"
+#include "nbr_bitmap.h"
+
+#define BITS_PER_BM_BLOCK ((u64)NBR_BM_BITS_PER_BLOCK)
+
+/* Caller holds bm_lock: bitmap blocks holding bits [first, last]. */
+static void mark_blocks_dirty(struct nbr_md *md, u64 first, u64 last)
+{
+	u64 b;
+
+	for (b = first / BITS_PER_BM_BLOCK; b <= last / BITS_PER_BM_BLOCK &&
+	     b < md->bm_blocks; b++)
+		__set_bit(b, md->bm_dirty);
+}
+
+u64 nbr_bm_mark(struct nbr_md *md, u64 sector, u32 size)
+{
+	unsigned long flags;
+	u64 first, last, n;
+
+	if (!nbr_bm_range(sector, size, &first, &last))
+		return 0;
+	spin_lock_irqsave(&md->bm_lock, flags);
+	n = nbr_bits_set(md->bm, md->bm_bits, first, last);
+	if (n) {
+		md->bm_set += n;
+		mark_blocks_dirty(md, first, last);
+	}
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+	return n;
+}
+
+u64 nbr_bm_clear(struct nbr_md *md, u64 sector, u32 size)
+{
+	unsigned long flags;
+	u64 first, last, n;
+
+	if (!nbr_bm_range_inner(sector, size, &first, &last))
+		return 0;
+	spin_lock_irqsave(&md->bm_lock, flags);
+	n = nbr_bits_clear(md->bm, md->bm_bits, first, last);
+	if (n) {
+		md->bm_set -= n;
+		mark_blocks_dirty(md, first, last);
+	}
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+	return n;
+}
+
+void nbr_bm_set_all(struct nbr_md *md)
+{
+	unsigned long flags;
+
+	if (!md->bm_bits)
+		return;
+	spin_lock_irqsave(&md->bm_lock, flags);
+	nbr_bits_set(md->bm, md->bm_bits, 0, md->bm_bits - 1);
+	md->bm_set = md->bm_bits;
+	bitmap_fill(md->bm_dirty, md->bm_blocks);
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+}
+
+void nbr_bm_clear_all(struct nbr_md *md)
+{
+	unsigned long flags;
+
+	if (!md->bm_bits)
+		return;
+	spin_lock_irqsave(&md->bm_lock, flags);
+	nbr_bits_clear(md->bm, md->bm_bits, 0, md->bm_bits - 1);
+	md->bm_set = 0;
+	bitmap_fill(md->bm_dirty, md->bm_blocks);
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+}
+
+u64 nbr_bm_weight(struct nbr_md *md)
+{
+	return READ_ONCE(md->bm_set);
+}
+
+bool nbr_bm_test(struct nbr_md *md, u64 bit)
+{
+	unsigned long flags;
+	bool set;
+
+	spin_lock_irqsave(&md->bm_lock, flags);
+	set = nbr_bits_test(md->bm, md->bm_bits, bit);
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+	return set;
+}
+
+u64 nbr_bm_find_next(struct nbr_md *md, u64 from)
+{
+	unsigned long flags;
+	u64 bit;
+
+	spin_lock_irqsave(&md->bm_lock, flags);
+	bit = nbr_bits_find_next(md->bm, md->bm_bits, from);
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+	return bit;
+}
+
+/*
+ * Write bitmap block @b from a copy in @page if it is dirty (or @force).
+ * May sleep.
+ */
+static int write_block(struct nbr_device *dev, struct nbr_md *md, u64 b,
+		       void *page, bool force)
+{
+	unsigned long flags;
+	int err;
+
+	spin_lock_irqsave(&md->bm_lock, flags);
+	if (!force && !test_bit(b, md->bm_dirty)) {
+		spin_unlock_irqrestore(&md->bm_lock, flags);
+		return 0;
+	}
+	__clear_bit(b, md->bm_dirty);
+	memcpy(page, (u8 *)md->bm + b * NBR_MD_BLOCK, NBR_MD_BLOCK);
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+
+	err = nbr_md_io(md, page, md->sb.bm_offset + b * NBR_MD_BLOCK,
+			NBR_MD_BLOCK, REQ_OP_WRITE | REQ_SYNC | REQ_FUA);
+	if (err) {
+		spin_lock_irqsave(&md->bm_lock, flags);
+		__set_bit(b, md->bm_dirty);
+		spin_unlock_irqrestore(&md->bm_lock, flags);
+		nbr_err(dev, "writing bitmap block %llu failed: error %d\n",
+			b, err);
+		return err;
+	}
+	atomic64_inc(&md->bm_writes);
+	return 0;
+}
+
+/* Write the blocks of bits [first, last] that changed. May sleep. */
+int nbr_bm_write_range(struct nbr_device *dev, struct nbr_md *md, u64 first,
+		       u64 last)
+{
+	void *page;
+	u64 b;
+	int err = 0;
+
+	if (!md->bm_blocks || first >= md->bm_bits)
+		return 0;
+	page = (void *)__get_free_page(GFP_NOIO);
+	if (!page)
+		return -ENOMEM;
+	for (b = first / BITS_PER_BM_BLOCK; b <= last / BITS_PER_BM_BLOCK &&
+	     b < md->bm_blocks && !err; b++)
+		err = write_block(dev, md, b, page, false);
+	free_page((unsigned long)page);
+	return err;
+}
+
+static int write_blocks(struct nbr_device *dev, struct nbr_md *md,
+			bool force)
+{
+	void *page;
+	u64 b;
+	int err = 0;
+
+	page = (void *)__get_free_page(GFP_NOIO);
+	if (!page)
+		return -ENOMEM;
+	for (b = 0; b < md->bm_blocks && !err; b++)
+		err = write_block(dev, md, b, page, force);
+	free_page((unsigned long)page);
+	return err;
+}
+
+int nbr_bm_write_dirty(struct nbr_device *dev, struct nbr_md *md)
+{
+	return write_blocks(dev, md, false);
+}
+
+int nbr_bm_write_all(struct nbr_device *dev, struct nbr_md *md)
+{
+	return write_blocks(dev, md, true);
+}
+
+int nbr_bm_encode(struct nbr_md *md, u64 first, u8 *out, size_t len,
+		  u64 *done)
+{
+	unsigned long flags;
+	int ret;
+
+	if (first >= md->bm_bits)
+		return -EINVAL;
+	spin_lock_irqsave(&md->bm_lock, flags);
+	ret = nbr_rle_encode(md->bm, md->bm_bits, first, md->bm_bits - first,
+			     out, len, done);
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+	return ret;
+}
+
+int nbr_bm_merge(struct nbr_md *md, const u8 *in, size_t len, u64 first,
+		 u64 nbits, const char **reason)
+{
+	unsigned long flags;
+	u64 before;
+	int ret;
+
+	spin_lock_irqsave(&md->bm_lock, flags);
+	before = nbr_bm_count_range(md->bm, md->bm_bits, first,
+				    first + nbits - 1);
+	ret = nbr_rle_decode(in, len, md->bm, md->bm_bits, first, nbits,
+			     reason);
+	if (!ret) {
+		u64 after = nbr_bm_count_range(md->bm, md->bm_bits, first,
+					       first + nbits - 1);
+
+		if (after != before) {
+			md->bm_set += after - before;
+			mark_blocks_dirty(md, first, first + nbits - 1);
+		}
+	}
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+	return ret;
+}
