@@ -2,7 +2,7 @@
 and change nothing; every state change is announced on the event stream;
 'show' prints the running configuration."""
 
-from nbvm import scenario
+from nbvm import nbr, scenario
 
 
 def refused(node, cmd, text):
@@ -20,6 +20,8 @@ def run(c):
     refused(a, "drbdsetup /dev/nb3 status", "no device nb3 (create it with new-minor)")
     refused(a, "drbdsetup new-minor 40 --resource r0",
             "minor 40 is out of range: the module was loaded with minor_count=32")
+    nbr.create_md(a, "/dev/vdb")
+    nbr.create_md(a, "/dev/vdc")
     a.run("drbdsetup new-minor 0 --resource r0")
     refused(a, "drbdsetup new-minor 0 --resource r9", "minor 0 exists already (resource r0)")
     refused(a, "drbdsetup /dev/nb0 disk /dev/nosuch internal", "/dev/nosuch does not exist")

@@ -6,7 +6,7 @@ HARNESS = Path(__file__).resolve().parent.parent
 SOURCE = HARNESS.parent
 
 # Userspace programs the guests get under /opt/nbr/bin, by build-tree path.
-GUEST_TOOLS = ["drbdsetup/drbdsetup", "drbdadm/drbdadm"]
+GUEST_TOOLS = ["drbdsetup/drbdsetup", "drbdadm/drbdadm", "drbdmeta/drbdmeta"]
 
 
 def guest_tools(build):
