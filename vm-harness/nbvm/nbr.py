@@ -343,3 +343,95 @@ def write_blocks(node, n, seed, tag="nbr", dev="/dev/nb0", start=None, count=Non
     rng = f" {start} {count}" if start is not None else ""
     out = node.out(f"python3 /tmp/blocks.py {dev} {tag} {n} {seed}{rng}", timeout=timeout)
     return [int(x) for x in out.split()]
+
+
+# A writer that runs until /tmp/stop-writer exists (or `seconds` pass):
+# random 4 KiB blocks in [START, START+COUNT) with O_DIRECT|O_DSYNC, each
+# holding TAG and its block number; prints how many it wrote and in how
+# many seconds.
+LOOP_WRITER = r'''
+import mmap, os, random, sys, time
+dev, start, count, tag, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
+    sys.argv[4].encode(), float(sys.argv[5])
+fd = os.open(dev, os.O_WRONLY | os.O_DIRECT | os.O_DSYNC)
+buf = mmap.mmap(-1, 4096)
+rng = random.Random()
+t0 = time.monotonic()
+end = t0 + seconds
+n = 0
+while time.monotonic() < end and not os.path.exists("/tmp/stop-writer"):
+    b = rng.randrange(start, start + count)
+    buf.seek(0)
+    buf.write((tag + b":%d:%d:" % (b, n)).ljust(64, b"-") + os.urandom(4096 - 64))
+    if os.pwrite(fd, buf, b * 4096) != 4096:
+        raise SystemExit("short write at block %d" % b)
+    n += 1
+print(n, "%.3f" % (time.monotonic() - t0))
+'''
+
+
+def spawn_writer(node, start, count, tag="w", seconds=120, dev="/dev/nb0"):
+    """Start LOOP_WRITER in the background; stop it with stop_writer()."""
+    node.put("/tmp/loop_writer.py", LOOP_WRITER)
+    node.run("rm -f /tmp/stop-writer")
+    return node.spawn(f"python3 /tmp/loop_writer.py {dev} {start} {count} {tag} {seconds}",
+                      timeout=seconds + 120)
+
+
+def stop_writer(node, job, elapsed=False):
+    """Stop a spawn_writer() job; return how many blocks it wrote (and,
+    with elapsed=True, in how many seconds)."""
+    node.run("touch /tmp/stop-writer")
+    n, secs = job.wait(timeout=120).out.split()[-2:]
+    return (int(n), float(secs)) if elapsed else int(n)
+
+
+# -- drbdadm with a drbd.conf -------------------------------------------------------
+
+def adm_up(c, disk_opts="", net_opts="", nodes=None, create_md=True):
+    """drbd.conf on the nodes, `drbdadm create-md --force r0` (fresh
+    metadata) and `drbdadm up r0`."""
+    nodes = nodes or (c.a, c.b)
+    c.nbr_conf = conf(disk_opts, net_opts)
+    put_conf(c, c.nbr_conf, nodes)
+    for n in nodes:
+        if create_md:
+            n.run("drbdadm create-md --force r0")
+        n.run("drbdadm up r0")
+
+
+def adm_synced_pair(c, disk_opts="", net_opts=""):
+    """A connected pair from drbd.conf, both blank disks UpToDate without a
+    sync (`new-current-uuid --clear-bitmap`), alpha Primary. Returns (a, b)."""
+    a, b = c.a, c.b
+    adm_up(c, disk_opts, net_opts)
+    wait_connected(c, a, b)
+    assert dstate(a) == "Inconsistent/Inconsistent", proc(a)
+    a.run("drbdadm new-current-uuid --clear-bitmap r0")
+    c.wait_until(lambda: dstate(a) == dstate(b) == "UpToDate/UpToDate", 60,
+                 "both disks UpToDate without a sync")
+    assert cstate(a) == "Connected" and oos_kib(a) == 0, proc(a)
+    a.run("drbdadm primary r0")
+    return a, b
+
+
+def boot(c, node):
+    """Power a node on again; the root file system is a fresh snapshot at
+    every boot, so /etc/drbd.conf (from adm_up) is put back. The backing
+    disks keep everything."""
+    node.boot()
+    if getattr(c, "nbr_conf", None):
+        node.put("/etc/drbd.conf", c.nbr_conf)
+
+
+def wait_gone(c, node, what=None, timeout=60):
+    """Wait until node no longer sees a connected peer (ping-timeout)."""
+    c.wait_until(lambda: cstate(node) not in ("Connected", "SyncSource", "SyncTarget",
+                                               "PausedSyncS", "PausedSyncT", "VerifyS",
+                                               "VerifyT"),
+                 timeout, what or f"{node.name} notices the peer is gone")
+
+
+def split_brain_logged(node):
+    """The kernel log reports a split brain (any capitalisation/hyphen)."""
+    return re.search(r"split[- ]brain", node.out("dmesg"), re.IGNORECASE) is not None
