@@ -43,6 +43,7 @@
 #define NBR_SECTOR_SIZE		512u
 #define NBR_MIN_BIO_SIZE	4096u	/* smallest max_bio a peer may offer */
 #define NBR_MAX_BIO_SIZE	(1u << 20)	/* largest data payload */
+#define NBR_RS_BLOCK		4096u	/* resync/verify unit: one bitmap bit */
 
 /* Packet types (nbr_header.command). 0 is never valid. */
 enum nbr_packet {
@@ -283,7 +284,7 @@ NBR_ASSERT_SIZE(struct nbr_p_read_reply, 24);
  * the SyncSource's identifiers after the resync.
  */
 struct nbr_p_uuids {
-	__be64 current;		/*  0 */
+	__be64 uuid_current;	/*  0 */
 	__be64 bitmap;		/*  8 */
 	__be64 history[2];	/* 16, 24 */
 	__be64 dirty_bits;	/* 32: set bits of the sender's bitmap */
@@ -295,6 +296,9 @@ NBR_ASSERT_SIZE(struct nbr_p_uuids, 48);
 /* nbr_p_bitmap.flags */
 #define NBR_BM_LAST		(1u << 0)	/* the final chunk */
 #define NBR_BM_KNOWN		NBR_BM_LAST
+
+/* Run-length bytes per NBR_P_BITMAP, at most. */
+#define NBR_BM_CHUNK_MAX	4096u
 
 /*
  * NBR_P_BITMAP: bits [first, first + nbits) of the sender's dirty bitmap,

@@ -4,6 +4,7 @@
  * which a receiver uses these functions.
  */
 #include "nbr_codec.h"
+#include "codec_priv.h"
 
 #define SOCK_BIT(s)	((u8)(1u << (s)))
 #define DATA		SOCK_BIT(NBR_SOCK_DATA)
@@ -11,10 +12,11 @@
 
 /*
  * The one table of packet sizes and legality. Lengths are payload bytes.
- * Only NBR_P_DATA and NBR_P_READ_REPLY have a variable length (their
- * fixed part is min_len); every other packet must have exactly the size
- * of its struct, so a peer can never make us skip or read a number of
- * bytes it chose, except a bounded data payload.
+ * Bulk packets (DATA, READ_REPLY, RS_DATA) carry a bounded data payload
+ * that the handler reads itself after the fixed part (bulk_fixed bytes);
+ * BITMAP and VERIFY_REQ have a small bounded variable part read whole;
+ * every other packet must have exactly the size of its struct. So a peer
+ * can never make us skip or read a number of bytes it chose.
  */
 static const struct nbr_packet_info packets[NBR_P_COUNT] = {
 	[NBR_P_AUTH_CHALLENGE] = {
@@ -43,6 +45,7 @@ static const struct nbr_packet_info packets[NBR_P_COUNT] = {
 	},
 	[NBR_P_DATA] = {
 		.name = "DATA", .socks = DATA,
+		.bulk_fixed = sizeof(struct nbr_p_data),
 		.min_len = sizeof(struct nbr_p_data),
 		.max_len = sizeof(struct nbr_p_data) + NBR_MAX_BIO_SIZE,
 		.phases = NBR_PH_CONNECTED,
@@ -97,8 +100,77 @@ static const struct nbr_packet_info packets[NBR_P_COUNT] = {
 	},
 	[NBR_P_READ_REPLY] = {
 		.name = "READ_REPLY", .socks = DATA,
+		.bulk_fixed = sizeof(struct nbr_p_read_reply),
 		.min_len = sizeof(struct nbr_p_read_reply),
 		.max_len = sizeof(struct nbr_p_read_reply) + NBR_MAX_BIO_SIZE,
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_UUIDS] = {
+		.name = "UUIDS", .socks = DATA,
+		.min_len = sizeof(struct nbr_p_uuids),
+		.max_len = sizeof(struct nbr_p_uuids),
+		.phases = NBR_PH_HANDSHAKE,
+	},
+	[NBR_P_BITMAP] = {
+		.name = "BITMAP", .socks = DATA,
+		.min_len = sizeof(struct nbr_p_bitmap) + 2,
+		.max_len = sizeof(struct nbr_p_bitmap) + NBR_BM_CHUNK_MAX,
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_SYNC_UUID] = {
+		.name = "SYNC_UUID", .socks = DATA,
+		.min_len = sizeof(struct nbr_p_sync_uuid),
+		.max_len = sizeof(struct nbr_p_sync_uuid),
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_RS_DATA] = {
+		.name = "RS_DATA", .socks = DATA,
+		.bulk_fixed = sizeof(struct nbr_p_rs_data),
+		.min_len = sizeof(struct nbr_p_rs_data) + NBR_RS_BLOCK,
+		.max_len = sizeof(struct nbr_p_rs_data) + NBR_MAX_BIO_SIZE,
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_RS_ACK] = {
+		.name = "RS_ACK", .socks = META,
+		.min_len = sizeof(struct nbr_p_block_ack),
+		.max_len = sizeof(struct nbr_p_block_ack),
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_RS_NEG_ACK] = {
+		.name = "RS_NEG_ACK", .socks = META,
+		.min_len = sizeof(struct nbr_p_block_ack),
+		.max_len = sizeof(struct nbr_p_block_ack),
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_RS_DONE] = {
+		.name = "RS_DONE", .socks = DATA,
+		.min_len = sizeof(struct nbr_p_uuids),
+		.max_len = sizeof(struct nbr_p_uuids),
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_SYNC_REQ] = {
+		.name = "SYNC_REQ", .socks = DATA,
+		.min_len = sizeof(struct nbr_p_sync_req),
+		.max_len = sizeof(struct nbr_p_sync_req),
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_VERIFY_REQ] = {
+		.name = "VERIFY_REQ", .socks = DATA,
+		.min_len = sizeof(struct nbr_p_verify_req) + 4,
+		.max_len = sizeof(struct nbr_p_verify_req) +
+			   NBR_VERIFY_BLOCKS_MAX * NBR_VERIFY_DIGEST_MAX,
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_VERIFY_REPLY] = {
+		.name = "VERIFY_REPLY", .socks = META,
+		.min_len = sizeof(struct nbr_p_verify_reply),
+		.max_len = sizeof(struct nbr_p_verify_reply),
+		.phases = NBR_PH_CONNECTED,
+	},
+	[NBR_P_VERIFY_DONE] = {
+		.name = "VERIFY_DONE", .socks = DATA,
+		.min_len = 0,
+		.max_len = 0,
 		.phases = NBR_PH_CONNECTED,
 	},
 };
@@ -117,7 +189,7 @@ size_t nbr_packet_fixed_len(unsigned int cmd, u32 len)
 
 	if (!pi)
 		return 0;
-	return pi->min_len < pi->max_len ? pi->min_len : len;
+	return pi->bulk_fixed ? pi->bulk_fixed : len;
 }
 
 const char *nbr_packet_name(unsigned int cmd)
@@ -125,13 +197,6 @@ const char *nbr_packet_name(unsigned int cmd)
 	const struct nbr_packet_info *pi = nbr_packet_info(cmd);
 
 	return pi ? pi->name : "?";
-}
-
-static int fail(const char **reason, const char *why, int err)
-{
-	if (reason)
-		*reason = why;
-	return err;
 }
 
 int nbr_encode_header(void *buf, size_t size, unsigned int cmd, u32 len)
@@ -199,9 +264,9 @@ int nbr_packet_allowed(unsigned int cmd, enum nbr_sock sock,
 	return 0;
 }
 
-/* Start a packet: header plus room for a fixed payload of @len bytes. */
-static int put_header(void *buf, size_t size, unsigned int cmd, u32 len,
-		      u32 fixed)
+/* Start a packet: header plus room for a fixed payload of @fixed bytes. */
+int nbr_codec_put_header(void *buf, size_t size, unsigned int cmd, u32 len,
+			 u32 fixed)
 {
 	int ret;
 
@@ -213,8 +278,6 @@ static int put_header(void *buf, size_t size, unsigned int cmd, u32 len,
 	memset((u8 *)buf + sizeof(struct nbr_header), 0, fixed);
 	return (int)(sizeof(struct nbr_header) + fixed);
 }
-
-#define PAYLOAD(buf) ((void *)((u8 *)(buf) + sizeof(struct nbr_header)))
 
 bool nbr_name_valid(const char *name)
 {
@@ -275,7 +338,7 @@ int nbr_encode_auth_challenge(void *buf, size_t size,
 	if (!nbr_name_valid(c->node_name) || !nbr_name_valid(c->resource) ||
 	    !sock_valid(c->sock) || !auth_alg_valid(c->auth_alg))
 		return -EINVAL;
-	ret = put_header(buf, size, NBR_P_AUTH_CHALLENGE, sizeof(*w),
+	ret = nbr_codec_put_header(buf, size, NBR_P_AUTH_CHALLENGE, sizeof(*w),
 			 sizeof(*w));
 	if (ret < 0)
 		return ret;
@@ -320,7 +383,7 @@ int nbr_encode_auth_response(void *buf, size_t size,
 	struct nbr_p_auth_response *w = PAYLOAD(buf);
 	int ret;
 
-	ret = put_header(buf, size, NBR_P_AUTH_RESPONSE, sizeof(*w),
+	ret = nbr_codec_put_header(buf, size, NBR_P_AUTH_RESPONSE, sizeof(*w),
 			 sizeof(*w));
 	if (ret < 0)
 		return ret;
@@ -373,7 +436,7 @@ int nbr_encode_params(void *buf, size_t size, const struct nbr_params *pr)
 	    !integrity_valid(pr->integrity_alg) || !role_valid(pr->role) ||
 	    !disk_valid(pr->disk))
 		return -EINVAL;
-	ret = put_header(buf, size, NBR_P_PARAMS, sizeof(*w), sizeof(*w));
+	ret = nbr_codec_put_header(buf, size, NBR_P_PARAMS, sizeof(*w), sizeof(*w));
 	if (ret < 0)
 		return ret;
 	w->proto_min = cpu_to_be32(pr->proto_min);
@@ -438,7 +501,7 @@ int nbr_encode_state(void *buf, size_t size, const struct nbr_state_msg *s)
 	if (!role_valid(s->role) || !disk_valid(s->disk) ||
 	    !conn_valid(s->conn))
 		return -EINVAL;
-	ret = put_header(buf, size, NBR_P_STATE, sizeof(*w), sizeof(*w));
+	ret = nbr_codec_put_header(buf, size, NBR_P_STATE, sizeof(*w), sizeof(*w));
 	if (ret < 0)
 		return ret;
 	w->role = cpu_to_be16((u16)s->role);
@@ -497,7 +560,7 @@ int nbr_encode_data(void *buf, size_t size, const struct nbr_data *d)
 
 	if (data_fields_bad(d->flags, d->crc, d->size))
 		return -EINVAL;
-	ret = put_header(buf, size, NBR_P_DATA, sizeof(*w) + d->size,
+	ret = nbr_codec_put_header(buf, size, NBR_P_DATA, sizeof(*w) + d->size,
 			 sizeof(*w));
 	if (ret < 0)
 		return ret;
@@ -538,7 +601,7 @@ int nbr_decode_data(const void *p, size_t len, u32 payload_len,
 }
 
 /* Written without an addition that could wrap around. */
-static bool beyond_end(u64 sector, u32 size, u64 dev_sectors)
+bool nbr_codec_beyond_end(u64 sector, u32 size, u64 dev_sectors)
 {
 	u64 sectors = size / NBR_SECTOR_SIZE;
 
@@ -550,7 +613,7 @@ int nbr_data_check_range(const struct nbr_data *d, u64 dev_sectors,
 {
 	if (d->size > max_bio)
 		return fail(reason, "data size above agreed maximum", -EPROTO);
-	if (beyond_end(d->sector, d->size, dev_sectors))
+	if (nbr_codec_beyond_end(d->sector, d->size, dev_sectors))
 		return fail(reason, "write beyond end of device", -EPROTO);
 	return 0;
 }
@@ -573,7 +636,7 @@ int nbr_encode_read_req(void *buf, size_t size, const struct nbr_read_req *r)
 
 	if (read_size_bad(r->size))
 		return -EINVAL;
-	ret = put_header(buf, size, NBR_P_READ_REQ, sizeof(*w), sizeof(*w));
+	ret = nbr_codec_put_header(buf, size, NBR_P_READ_REQ, sizeof(*w), sizeof(*w));
 	if (ret < 0)
 		return ret;
 	w->sector = cpu_to_be64(r->sector);
@@ -606,7 +669,7 @@ int nbr_read_check_range(const struct nbr_read_req *r, u64 dev_sectors,
 {
 	if (r->size > max_bio)
 		return fail(reason, "read size above agreed maximum", -EPROTO);
-	if (beyond_end(r->sector, r->size, dev_sectors))
+	if (nbr_codec_beyond_end(r->sector, r->size, dev_sectors))
 		return fail(reason, "read beyond end of device", -EPROTO);
 	return 0;
 }
@@ -634,7 +697,7 @@ int nbr_encode_read_reply(void *buf, size_t size,
 
 	if (read_reply_bad(r->flags, r->crc, r->size))
 		return -EINVAL;
-	ret = put_header(buf, size, NBR_P_READ_REPLY, sizeof(*w) + r->size,
+	ret = nbr_codec_put_header(buf, size, NBR_P_READ_REPLY, sizeof(*w) + r->size,
 			 sizeof(*w));
 	if (ret < 0)
 		return ret;
@@ -669,7 +732,8 @@ int nbr_decode_read_reply(const void *p, size_t len, u32 payload_len,
 static bool is_block_ack(unsigned int cmd)
 {
 	return cmd == NBR_P_RECV_ACK || cmd == NBR_P_WRITE_ACK ||
-	       cmd == NBR_P_NEG_ACK;
+	       cmd == NBR_P_NEG_ACK || cmd == NBR_P_RS_ACK ||
+	       cmd == NBR_P_RS_NEG_ACK;
 }
 
 int nbr_encode_block_ack(void *buf, size_t size, unsigned int cmd,
@@ -680,7 +744,7 @@ int nbr_encode_block_ack(void *buf, size_t size, unsigned int cmd,
 
 	if (!is_block_ack(cmd))
 		return -EINVAL;
-	ret = put_header(buf, size, cmd, sizeof(*w), sizeof(*w));
+	ret = nbr_codec_put_header(buf, size, cmd, sizeof(*w), sizeof(*w));
 	if (ret < 0)
 		return ret;
 	w->sector = cpu_to_be64(a->sector);
@@ -712,7 +776,7 @@ int nbr_encode_barrier(void *buf, size_t size, const struct nbr_barrier *b)
 	struct nbr_p_barrier *w = PAYLOAD(buf);
 	int ret;
 
-	ret = put_header(buf, size, NBR_P_BARRIER, sizeof(*w), sizeof(*w));
+	ret = nbr_codec_put_header(buf, size, NBR_P_BARRIER, sizeof(*w), sizeof(*w));
 	if (ret < 0)
 		return ret;
 	w->epoch = cpu_to_be32(b->epoch);
@@ -738,7 +802,7 @@ int nbr_encode_barrier_ack(void *buf, size_t size,
 	struct nbr_p_barrier_ack *w = PAYLOAD(buf);
 	int ret;
 
-	ret = put_header(buf, size, NBR_P_BARRIER_ACK, sizeof(*w),
+	ret = nbr_codec_put_header(buf, size, NBR_P_BARRIER_ACK, sizeof(*w),
 			 sizeof(*w));
 	if (ret < 0)
 		return ret;
@@ -761,7 +825,8 @@ int nbr_decode_barrier_ack(const void *p, size_t len,
 
 int nbr_encode_ping(void *buf, size_t size, unsigned int cmd)
 {
-	if (cmd != NBR_P_PING && cmd != NBR_P_PING_ACK)
+	if (cmd != NBR_P_PING && cmd != NBR_P_PING_ACK &&
+	    cmd != NBR_P_VERIFY_DONE)
 		return -EINVAL;
-	return put_header(buf, size, cmd, 0, 0);
+	return nbr_codec_put_header(buf, size, cmd, 0, 0);
 }

@@ -43,14 +43,16 @@ struct nbr_packet_info {
 	u32 max_len;
 	u8 socks;		/* bit (1 << enum nbr_sock) per legal socket */
 	u8 phases;		/* enum nbr_phase bits in which it is legal */
+	u32 bulk_fixed;		/* bulk data packets: the fixed part; else 0 */
 };
 
 /* The table row for a command, or NULL when the command is unknown. */
 const struct nbr_packet_info *nbr_packet_info(unsigned int cmd);
 /*
  * Payload bytes that belong to the packet's fixed part, read before the
- * handler runs: the whole payload, except for DATA and READ_REPLY whose
- * data bytes the handler reads itself. 0 for an unknown command.
+ * handler runs: the whole payload, except for the bulk packets (DATA,
+ * READ_REPLY, RS_DATA) whose data bytes the handler reads itself. 0 for
+ * an unknown command.
  */
 size_t nbr_packet_fixed_len(unsigned int cmd, u32 len);
 /* The command's name, "?" when unknown. */
@@ -169,7 +171,7 @@ int nbr_decode_data(const void *p, size_t len, u32 payload_len,
 /* Does the write fit the device and the agreed max_bio? */
 int nbr_data_check_range(const struct nbr_data *d, u64 dev_sectors,
 			 u32 max_bio, const char **reason);
-/* cmd: NBR_P_RECV_ACK, NBR_P_WRITE_ACK or NBR_P_NEG_ACK */
+/* cmd: NBR_P_RECV_ACK, WRITE_ACK, NEG_ACK, RS_ACK or RS_NEG_ACK */
 int nbr_encode_block_ack(void *buf, size_t size, unsigned int cmd,
 			 const struct nbr_block_ack *a);
 int nbr_decode_block_ack(const void *p, size_t len, struct nbr_block_ack *a,
@@ -195,11 +197,13 @@ int nbr_encode_read_reply(void *buf, size_t size,
 			  const struct nbr_read_reply *r);
 int nbr_decode_read_reply(const void *p, size_t len, u32 payload_len,
 			  struct nbr_read_reply *r, const char **reason);
-/* cmd: NBR_P_PING or NBR_P_PING_ACK */
+/* cmd: NBR_P_PING, NBR_P_PING_ACK or NBR_P_VERIFY_DONE (no payload) */
 int nbr_encode_ping(void *buf, size_t size, unsigned int cmd);
 
 #ifdef __cplusplus
 }
 #endif
+
+#include "nbr_codec_sync.h"
 
 #endif /* NBR_CODEC_H */

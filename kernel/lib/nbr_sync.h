@@ -8,7 +8,7 @@
  * Generation identifiers of a disk (struct nbr_gi), as the module keeps
  * them (docs/metadata-format.md, "Generation identifiers"):
  *
- *  - current: the data generation the disk holds. A new random one starts
+ *  - uuid_current: the data generation the disk holds. A new random one starts
  *    (nbr_gi_new_current) when writes may happen that the peer does not
  *    see: a Primary loses its peer, a node is promoted while not
  *    connected, 'primary --force' / 'new-current-uuid'.
@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 struct nbr_gi {
-	u64 current;
+	u64 uuid_current;
 	u64 bitmap;
 	u64 history[2];
 };

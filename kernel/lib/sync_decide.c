@@ -86,25 +86,25 @@ static struct nbr_sync_result by_uuids(const struct nbr_sync_side *self,
 {
 	const struct nbr_gi *s = &self->gi, *p = &peer->gi;
 
-	if (fresh(s->current) && fresh(p->current))
+	if (fresh(s->uuid_current) && fresh(p->uuid_current))
 		return res(NBR_SYNC_NONE, 10, 0);
-	if (fresh(s->current))
+	if (fresh(s->uuid_current))
 		return res(NBR_SYNC_TARGET_FULL, 20, 0);
-	if (fresh(p->current))
+	if (fresh(p->uuid_current))
 		return res(NBR_SYNC_SOURCE_FULL, 30, 0);
-	if (s->current == p->current)
+	if (s->uuid_current == p->uuid_current)
 		return same_current(self, peer, finish_fixes(s, p));
-	if (s->current == p->bitmap)
+	if (s->uuid_current == p->bitmap)
 		return res(NBR_SYNC_TARGET, 50, 0);
-	if (s->current == p->history[0])
+	if (s->uuid_current == p->history[0])
 		return res(NBR_SYNC_TARGET, 51, NBR_FIX_PEER_BM_UNDO);
-	if (s->current == p->history[1])
+	if (s->uuid_current == p->history[1])
 		return res(NBR_SYNC_TARGET, 60, NBR_FIX_PEER_BM_UNDO2);
-	if (s->bitmap == p->current)
+	if (s->bitmap == p->uuid_current)
 		return res(NBR_SYNC_SOURCE, 70, 0);
-	if (s->history[0] == p->current)
+	if (s->history[0] == p->uuid_current)
 		return res(NBR_SYNC_SOURCE, 71, NBR_FIX_SELF_BM_UNDO);
-	if (s->history[1] == p->current)
+	if (s->history[1] == p->uuid_current)
 		return res(NBR_SYNC_SOURCE, 80, NBR_FIX_SELF_BM_UNDO2);
 	if (s->bitmap && s->bitmap == p->bitmap)
 		return common_base(self, peer, NBR_SYNC_SPLIT_BRAIN, 90);
@@ -206,10 +206,10 @@ static void push_history(struct nbr_gi *gi, u64 uuid)
 void nbr_gi_new_current(struct nbr_gi *gi, u32 *flags, u64 uuid,
 			bool primary)
 {
-	if (fresh(gi->current)) {
+	if (fresh(gi->uuid_current)) {
 		/* Nothing to track from: the data was never a generation. */
 	} else if (!gi->bitmap) {
-		gi->bitmap = gi->current;
+		gi->bitmap = gi->uuid_current;
 		if (primary)
 			*flags |= NBR_MDF_SPLIT_AS_PRIMARY;
 		else
@@ -221,7 +221,7 @@ void nbr_gi_new_current(struct nbr_gi *gi, u32 *flags, u64 uuid,
 	 * peer (it adopts only generations of a finished resync, which clears
 	 * the bitmap UUID): history is not filled with private generations.
 	 */
-	gi->current = uuid;
+	gi->uuid_current = uuid;
 }
 
 void nbr_gi_fix(struct nbr_gi *gi, u32 fixes)
@@ -255,7 +255,7 @@ u64 nbr_gi_sync_start_source(struct nbr_gi *gi, u64 sync_uuid)
 
 void nbr_gi_sync_start_target(struct nbr_gi *gi, u32 *flags, u64 sync_uuid)
 {
-	gi->current = sync_uuid;
+	gi->uuid_current = sync_uuid;
 	gi->bitmap = NBR_UUID_NONE;
 	*flags &= ~(NBR_MDF_CONSISTENT | NBR_MDF_WAS_UP_TO_DATE);
 }

@@ -428,7 +428,7 @@ bool SyncDone(World& w, int lost) {
 // primary --force on a fresh pair (disconnected).
 bool ForcePrimary(World& w, int i) {
     Node& n = w.n[i];
-    if (!n.up || w.connected || n.gi.current != NBR_UUID_JUST_CREATED)
+    if (!n.up || w.connected || n.gi.uuid_current != NBR_UUID_JUST_CREATED)
         return false;
     nbr_gi_new_current(&n.gi, &n.flags, w.Uuid(), false);
     n.flags |= NBR_MDF_CONSISTENT | NBR_MDF_PRIMARY_IND;
@@ -502,7 +502,7 @@ void Explore(const World& w, int depth, Stats& st) {
 World InSyncPair() {
     World w;
     for (Node& n : w.n) {
-        n.gi.current = 0x42;
+        n.gi.uuid_current = 0x42;
         n.flags = NBR_MDF_CONSISTENT;
         n.base = kGood;
     }
@@ -513,7 +513,7 @@ World InSyncPair() {
 World FreshPair() {
     World w;
     for (int i = 0; i < 2; i++) {
-        w.n[i].gi.current = NBR_UUID_JUST_CREATED;
+        w.n[i].gi.uuid_current = NBR_UUID_JUST_CREATED;
         w.n[i].base = 10 + i; // garbage, different on each disk
     }
     return w;
@@ -544,7 +544,7 @@ TEST(SyncModel, FromAFreshPair) {
 TEST(SyncModel, UnrelatedDataIsRefused) {
     World w = InSyncPair();
     w.connected = false;
-    w.n[1].gi.current = 0x43;
+    w.n[1].gi.uuid_current = 0x43;
     w.n[1].base = 2;
     w.unrelated = true;
     Stats st;

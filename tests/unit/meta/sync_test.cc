@@ -112,11 +112,11 @@ TEST(GiTransitions, NewCurrentResyncAndFixes) {
     struct nbr_gi g = {0x10, 0, {0, 0}};
     std::uint32_t flags = NBR_MDF_CONSISTENT;
     nbr_gi_new_current(&g, &flags, 0x20, true); // Primary lost its peer
-    EXPECT_EQ(g.current, 0x20u);
+    EXPECT_EQ(g.uuid_current, 0x20u);
     EXPECT_EQ(g.bitmap, 0x10u);
     EXPECT_TRUE(flags & NBR_MDF_SPLIT_AS_PRIMARY);
     nbr_gi_new_current(&g, &flags, 0x30, false); // promoted again, still apart
-    EXPECT_EQ(g.current, 0x30u);
+    EXPECT_EQ(g.uuid_current, 0x30u);
     EXPECT_EQ(g.bitmap, 0x10u);
     EXPECT_EQ(g.history[0], 0u);
     EXPECT_TRUE(flags & NBR_MDF_SPLIT_AS_PRIMARY);
@@ -127,14 +127,14 @@ TEST(GiTransitions, NewCurrentResyncAndFixes) {
     nbr_gi_sync_start_target(&t, &tflags, x);
     EXPECT_EQ(g.bitmap, 0x40u);
     EXPECT_EQ(g.history[0], 0x10u);
-    EXPECT_EQ(t.current, 0x40u);
+    EXPECT_EQ(t.uuid_current, 0x40u);
     EXPECT_EQ(tflags, 0u);
     nbr_gi_sync_done_source(&g);
     nbr_gi_sync_done_target(&t, &tflags, &g);
     EXPECT_EQ(g.bitmap, 0u);
     EXPECT_EQ(g.history[0], 0x40u);
     EXPECT_EQ(g.history[1], 0x10u);
-    EXPECT_EQ(t.current, g.current);
+    EXPECT_EQ(t.uuid_current, g.uuid_current);
     EXPECT_EQ(t.history[0], 0x40u);
     EXPECT_TRUE(tflags & NBR_MDF_CONSISTENT);
 

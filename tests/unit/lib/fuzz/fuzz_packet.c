@@ -26,7 +26,7 @@ static void same_bytes(const uint8_t *want, size_t want_len, int n,
 static void check_payload(const struct nbr_hdr *h, const uint8_t *pkt,
 			  size_t fixed)
 {
-	uint8_t out[HDR + 256];
+	uint8_t out[HDR + sizeof(struct nbr_p_bitmap) + NBR_BM_CHUNK_MAX];
 	const uint8_t *p = pkt + HDR;
 	const char *why = NULL;
 	size_t want = HDR + fixed;
@@ -42,6 +42,13 @@ static void check_payload(const struct nbr_hdr *h, const uint8_t *pkt,
 		struct nbr_barrier_ack ba;
 		struct nbr_read_req rq;
 		struct nbr_read_reply rr;
+		struct nbr_uuids u;
+		struct nbr_bitmap_chunk bm;
+		struct nbr_sync_uuid su;
+		struct nbr_rs_data rs;
+		struct nbr_verify_req vq;
+		struct nbr_verify_reply vr;
+		u32 flags;
 	} v;
 
 	switch ((enum nbr_packet)h->cmd) {
@@ -81,6 +88,8 @@ static void check_payload(const struct nbr_hdr *h, const uint8_t *pkt,
 	case NBR_P_RECV_ACK:
 	case NBR_P_WRITE_ACK:
 	case NBR_P_NEG_ACK:
+	case NBR_P_RS_ACK:
+	case NBR_P_RS_NEG_ACK:
 		if (nbr_decode_block_ack(p, fixed, &v.a, &why))
 			goto rejected;
 		n = nbr_encode_block_ack(out, sizeof(out), h->cmd, &v.a);
@@ -92,6 +101,7 @@ static void check_payload(const struct nbr_hdr *h, const uint8_t *pkt,
 		break;
 	case NBR_P_PING:
 	case NBR_P_PING_ACK:
+	case NBR_P_VERIFY_DONE:
 		n = nbr_encode_ping(out, sizeof(out), h->cmd);
 		break;
 	case NBR_P_READ_REQ:
@@ -106,6 +116,46 @@ static void check_payload(const struct nbr_hdr *h, const uint8_t *pkt,
 		if (v.rr.size != h->len - sizeof(struct nbr_p_read_reply))
 			abort();
 		n = nbr_encode_read_reply(out, sizeof(out), &v.rr);
+		break;
+	case NBR_P_UUIDS:
+	case NBR_P_RS_DONE:
+		if (nbr_decode_uuids(p, fixed, &v.u, &why))
+			goto rejected;
+		n = nbr_encode_uuids(out, sizeof(out), h->cmd, &v.u);
+		break;
+	case NBR_P_BITMAP:
+		if (nbr_decode_bitmap(p, fixed, &v.bm, &why))
+			goto rejected;
+		n = nbr_encode_bitmap(out, sizeof(out), &v.bm);
+		break;
+	case NBR_P_SYNC_UUID:
+		if (nbr_decode_sync_uuid(p, fixed, &v.su, &why))
+			goto rejected;
+		n = nbr_encode_sync_uuid(out, sizeof(out), &v.su);
+		break;
+	case NBR_P_RS_DATA:
+		if (nbr_decode_rs_data(p, fixed, h->len, &v.rs, &why))
+			goto rejected;
+		if (v.rs.size != h->len - sizeof(struct nbr_p_rs_data))
+			abort();
+		(void)nbr_rs_check_range(&v.rs, 1ull << 21, 1u << 20, &why);
+		n = nbr_encode_rs_data(out, sizeof(out), &v.rs);
+		break;
+	case NBR_P_SYNC_REQ:
+		if (nbr_decode_sync_req(p, fixed, &v.flags, &why))
+			goto rejected;
+		n = nbr_encode_sync_req(out, sizeof(out), v.flags);
+		break;
+	case NBR_P_VERIFY_REQ:
+		if (nbr_decode_verify_req(p, fixed, &v.vq, &why))
+			goto rejected;
+		(void)nbr_verify_check_range(&v.vq, 1ull << 21, &why);
+		n = nbr_encode_verify_req(out, sizeof(out), &v.vq);
+		break;
+	case NBR_P_VERIFY_REPLY:
+		if (nbr_decode_verify_reply(p, fixed, &v.vr, &why))
+			goto rejected;
+		n = nbr_encode_verify_reply(out, sizeof(out), &v.vr);
 		break;
 	case NBR_P_COUNT:
 		abort();	/* the header validator let it through */
