@@ -28,7 +28,7 @@ def run(c):
     refused(a, "drbdsetup /dev/nb0 disk /etc/passwd internal", "not a block device")
     refused(a, "drbdsetup /dev/nb0 detach", "nb0 has no disk attached")
     refused(a, "drbdsetup /dev/nb0 disk /dev/vdb internal --size=1G",
-            "is larger than /dev/vdb")
+            "is larger than the data area of /dev/vdb")
     a.run("drbdsetup /dev/nb0 disk /dev/vdb internal --on-io-error=pass_on")
     refused(a, "drbdsetup /dev/nb0 disk /dev/vdc internal", "nb0 has a disk attached")
     a.run("drbdsetup new-minor 1 --resource r1")
