@@ -4,7 +4,11 @@
 Boots one VM pair and measures, on the same guests and the same disks:
 the raw VM-to-VM TCP stream, the raw virtio disk, the 4 KiB network round
 trip, the mainline DRBD 8.4 driver with protocol C, and nbr with
-protocols A, B and C. Prints a table of values and ratios and writes it to
+protocols A, B and C; then, for DRBD 8.4 and nbr alike, the full initial
+sync of a 256 MiB disk, the quick resync of the same number of 4 KiB
+blocks (1% and 10% of the 256 MiB disk) written while disconnected on a
+256 MiB and on a 1 GiB disk, and a resync under a concurrent writer.
+Prints a table of values and ratios and writes it to
 build/bench/replication.md. A row that cannot be measured says why; nothing
 is estimated or carried over from another run.
 """
@@ -18,9 +22,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "vm-harness"))
-from nbvm import Cluster, CommandFailed  # noqa: E402
+from nbvm import Cluster, CommandFailed, nbr  # noqa: E402
 
 DISK = "/dev/vdb"
+BIG_DISK = "/dev/vdc"      # 1 GiB, for resync time against device size
+DISKS = ("256M", "1G")
+DIRTY = (0.01, 0.10)       # of the 256 MiB disk's blocks, on both disks
+CONCURRENT_DIRTY = 0.02    # resync under a writer
+SYNC_LIMIT_S = 420
 PORT = 7788
 SEQ_SIZE = "128M"   # sequential 1 MiB O_DIRECT writes
 SYNC_IOS = 1000     # 4 KiB O_DSYNC writes for the latency percentiles
@@ -72,12 +81,11 @@ class Pair:
     def __init__(self, c, tools, device, module):
         self.c, self.tools, self.device, self.module = c, tools, device, module
 
-    def up(self, protocol):
-        conf = CONF.format(protocol=protocol, device=self.device, disk=DISK, port=PORT)
+    def up(self, protocol, disk=DISK):
+        conf = CONF.format(protocol=protocol, device=self.device, disk=disk, port=PORT)
         for n in self.c.nodes:
             n.put("/etc/drbd.conf", conf)
-            if self.module == "drbd":
-                n.run(f"{self.tools}/drbdadm create-md --force r0")
+            n.run(f"{self.tools}/drbdadm create-md --force r0")
             n.run(f"{self.tools}/drbdadm up r0")
         self.c.wait_until(lambda: self.c.a.out(f"{self.tools}/drbdadm cstate r0") == "Connected",
                           120, f"{self.module} to connect")
@@ -89,7 +97,14 @@ class Pair:
             a.run(f"{self.tools}/drbdadm -- --clear-bitmap new-current-uuid r0")
             a.run(f"{self.tools}/drbdadm primary r0")
         else:
-            a.run(f"{self.tools}/drbdadm primary --force r0")
+            a.run(f"{self.tools}/drbdadm new-current-uuid --clear-bitmap r0")
+            a.run(f"{self.tools}/drbdadm primary r0")
+
+    def adm(self, args):
+        return f"{self.tools}/drbdadm {args}"
+
+    def sectors(self):
+        return int(self.c.a.out(f"cat /sys/block/{Path(self.device).name}/size"))
 
     def down(self):
         for n in self.c.nodes:
@@ -119,6 +134,122 @@ def measure_replicated(c, rows, label, pair, protocol, refs):
     return seq, lat
 
 
+def until_synced_s(node, cmd, limit=SYNC_LIMIT_S):
+    """Run cmd in the guest, then poll /proc/drbd there every 50 ms until
+    the pair is Connected, UpToDate/UpToDate and nothing is out of sync;
+    return the seconds from the start of cmd."""
+    script = f"""t0=$(date +%s%N); {cmd} || exit 2
+while :; do
+  p=$(cat /proc/drbd)
+  case "$p" in *"cs:Connected "*"ds:UpToDate/UpToDate"*"oos:0"*) break;; esac
+  if [ $(( ($(date +%s%N) - t0) / 1000000000 )) -ge {limit} ]; then
+    echo "not in sync after {limit} s:" $(echo "$p" | tail -n +3) >&2; exit 3
+  fi
+  sleep 0.05
+done
+echo $(( ($(date +%s%N) - t0) / 1000000 ))"""
+    return int(node.out(script, timeout=limit + 60)) / 1000.0
+
+
+def failed(rows, label, e):
+    reason = (e.result.err or e.result.out).strip().splitlines()
+    rows.append((label, "not measured", reason[-1] if reason else str(e).splitlines()[0]))
+
+
+def vs(value, ref, what, fmt="{:.2f}x"):
+    return f"{fmt.format(value / ref)} {what}" if ref else None
+
+
+def ratio_text(*parts):
+    return ", ".join(p for p in parts if p)
+
+
+def measure_resync(c, rows, name, pair, refs, key):
+    """Full sync, quick resyncs at two device sizes, resync under a writer.
+    refs[key] collects this module's results for the DRBD 8.4 ratios."""
+    a = c.a
+    mine = refs.setdefault(key, {})
+    other = refs.get("drbd") if key != "drbd" else None
+
+    label = f"{name}: full sync of a 256 MiB disk"
+    try:
+        pair.up("C")
+        mib = pair.sectors() / 2048
+        t = until_synced_s(a, pair.adm("primary --force r0"))
+        mine["full_s"], mine["full_rate"] = t, mib / t
+        rows.append((f"{label} ({mib:.0f} MiB data)", f"{mib / t:.1f} MiB/s ({t:.1f} s)",
+                     ratio_text(vs(mib / t, refs["tcp"], "raw TCP"),
+                                other and other.get("full_rate") and
+                                vs(mib / t, other["full_rate"], "DRBD 8.4"))))
+    except CommandFailed as e:
+        failed(rows, label, e)
+    finally:
+        pair.down()
+
+    blocks256 = None
+    for size, disk in zip(DISKS, (DISK, BIG_DISK)):
+        try:
+            pair.up("C", disk)
+            pair.promote_without_sync()
+            sectors = pair.sectors()
+            blocks256 = blocks256 or sectors // 8
+            for frac in DIRTY:
+                n = int(blocks256 * frac)
+                label = (f"{name}: quick resync, {n} dirty 4 KiB blocks "
+                         f"({frac:.0%} of 256M) on the {size} disk")
+                try:
+                    a.run(pair.adm("disconnect r0"))
+                    nbr.write_blocks(a, n, seed=int(frac * 1000), tag="bench", dev=pair.device,
+                                     timeout=600)
+                    t = until_synced_s(a, pair.adm("connect r0"))
+                except CommandFailed as e:
+                    failed(rows, label, e)
+                    break
+                mine[(size, frac)] = t
+                ratios = []
+                if size == DISKS[0]:
+                    ratios.append(mine.get("full_s") and
+                                  vs(t * 100, mine["full_s"], "of a full sync", "{:.0f}%"))
+                else:
+                    ratios.append(mine.get((DISKS[0], frac)) and
+                                  vs(t, mine[(DISKS[0], frac)], f"the time on the {DISKS[0]} disk"))
+                if other and other.get((size, frac)):
+                    ratios.append(vs(t, other[(size, frac)], "DRBD 8.4's time"))
+                rows.append((label, f"{t:.2f} s ({n * 4 / t / 1024:.1f} MiB/s)",
+                             ratio_text(*ratios)))
+        except CommandFailed as e:
+            failed(rows, f"{name}: quick resync on the {size} disk", e)
+        finally:
+            pair.down()
+
+    label = f"{name}: resync under a concurrent 4 KiB O_DSYNC writer (256M disk)"
+    try:
+        pair.up("C")
+        pair.promote_without_sync()
+        blocks = pair.sectors() // 8
+        job = nbr.spawn_writer(a, 0, blocks, tag="idle", seconds=8, dev=pair.device)
+        n_idle, s_idle = job.wait(60).out.split()[-2:]
+        idle = int(n_idle) * 4 / 1024 / float(s_idle)
+        a.run(pair.adm("disconnect r0"))
+        n = int(blocks * CONCURRENT_DIRTY)
+        nbr.write_blocks(a, n, seed=77, tag="bench", dev=pair.device, timeout=600)
+        job = nbr.spawn_writer(a, 0, blocks, tag="app", seconds=SYNC_LIMIT_S, dev=pair.device)
+        t = until_synced_s(a, pair.adm("connect r0"))
+        n_app, s_app = nbr.stop_writer(a, job, elapsed=True)
+        app = n_app * 4 / 1024 / s_app
+        resync = n * 4 / 1024 / t
+        rows.append((label, f"resync {resync:.1f} MiB/s ({n} blocks in {t:.1f} s), "
+                            f"writer {app:.2f} MiB/s",
+                     ratio_text(vs(app, idle, "the writer's rate without resync"),
+                                other and other.get("conc_resync") and
+                                vs(resync, other["conc_resync"], "DRBD 8.4's resync rate"))))
+        mine["conc_resync"] = resync
+    except CommandFailed as e:
+        failed(rows, label, e)
+    finally:
+        pair.down()
+
+
 def table(rows):
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
@@ -134,7 +265,7 @@ def main():
     args = ap.parse_args()
     rows = []
     refs = {}
-    with Cluster("bench", nodes=2, mode="plain", disks=("256M",), build=args.build,
+    with Cluster("bench", nodes=2, mode="plain", disks=DISKS, build=args.build,
                  quiet=True) as c:
         a, b = c.a, c.b
         print("measuring the raw references ...", flush=True)
@@ -150,12 +281,14 @@ def main():
         print("measuring mainline DRBD 8.4, protocol C ...", flush=True)
         for n in c.nodes:
             n.run("modprobe drbd")
-        drbd = measure_replicated(c, rows, "DRBD 8.4 protocol C",
-                                  Pair(c, "/usr/sbin", "/dev/drbd0", "drbd"), "C", refs)
-        for n in c.nodes:
-            n.run("rmmod drbd")
+        drbd_pair = Pair(c, "/usr/sbin", "/dev/drbd0", "drbd")
+        drbd = measure_replicated(c, rows, "DRBD 8.4 protocol C", drbd_pair, "C", refs)
         if drbd:
             refs["drbd_seq"], refs["drbd_p50"] = drbd
+        print("measuring DRBD 8.4 full sync and resync ...", flush=True)
+        measure_resync(c, rows, "DRBD 8.4", drbd_pair, refs, "drbd")
+        for n in c.nodes:
+            n.run("rmmod drbd")
 
         for n in c.nodes:
             n.run("dd if=/dev/zero of=/dev/vdb bs=1M count=16 oflag=direct status=none")
@@ -168,6 +301,13 @@ def main():
                 continue
             measure_replicated(c, rows, label, Pair(c, "/opt/nbr/bin", "/dev/nb0", "nbr"),
                                protocol, refs)
+        print("measuring nbr full sync and resync ...", flush=True)
+        if loaded:
+            measure_resync(c, rows, "nbr", Pair(c, "/opt/nbr/bin", "/dev/nb0", "nbr"), refs,
+                           "nbr")
+        else:
+            rows.append(("nbr: full sync and resync", "not measured",
+                         "nbr.ko does not load in this build"))
 
     text = table(rows)
     out = Path(args.build) / "bench" / "replication.md"

@@ -2,15 +2,14 @@
 no device, backing disks free again); rmmod with configured devices tears
 them down too; the module loads again afterwards."""
 
-from nbvm import scenario
+from nbvm import nbr, scenario
 
 
 @scenario(nodes=1, disks=("64M", "64M"))
 def run(c):
     a = c.a
     for minor, disk in ((0, "/dev/vdb"), (1, "/dev/vdc")):
-        a.run(f"drbdsetup new-minor {minor} --resource r{minor}")
-        a.run(f"drbdsetup /dev/nb{minor} disk {disk} internal")
+        nbr.attach(a, minor, disk)
     a.run("drbdsetup /dev/nb0 primary --force")
     a.run("dd if=/dev/urandom of=/dev/nb0 bs=64k count=16 oflag=direct")
 
@@ -32,8 +31,7 @@ def run(c):
     # Again, but unload with devices still configured (one attached
     # Secondary, one bare minor).
     a.run("modprobe nbr")
-    a.run("drbdsetup new-minor 0 --resource r0")
-    a.run("drbdsetup /dev/nb0 disk /dev/vdb internal")
+    nbr.attach(a, 0, "/dev/vdb")  # new metadata: mkfs went over the old
     a.run("drbdsetup new-minor 5 --resource r5")
     a.run("rmmod nbr")
     a.run("test ! -e /proc/drbd && test ! -e /sys/block/nb0")

@@ -1,6 +1,7 @@
-"""drbdadm runs the pair from one config file: `up` on both nodes connects,
-`primary` on one works, `adjust` after an edit of a net option applies only
-that change, and `down` leaves no device, connection or module use behind."""
+"""drbdadm runs the pair from one config file: `create-md` and `up` on both
+nodes connect them, `primary` on one works, `adjust` after an edit of a net
+option applies only that change, and `down` leaves no device, connection or
+module use behind."""
 
 from nbvm import scenario
 
@@ -28,6 +29,7 @@ def run(c):
     a, b = c.a, c.b
     for n in (a, b):
         n.put("/etc/drbd.conf", CONF.format(ping_int=10))
+        n.run("drbdadm create-md r0")
         n.run("drbdadm up r0")
     c.wait_until(lambda: connected(c), 120, "drbdadm up to connect the pair")
 

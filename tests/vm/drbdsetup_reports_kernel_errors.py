@@ -2,7 +2,7 @@
 and change nothing; every state change is announced on the event stream;
 'show' prints the running configuration."""
 
-from nbvm import scenario
+from nbvm import nbr, scenario
 
 
 def refused(node, cmd, text):
@@ -20,13 +20,15 @@ def run(c):
     refused(a, "drbdsetup /dev/nb3 status", "no device nb3 (create it with new-minor)")
     refused(a, "drbdsetup new-minor 40 --resource r0",
             "minor 40 is out of range: the module was loaded with minor_count=32")
+    nbr.create_md(a, "/dev/vdb")
+    nbr.create_md(a, "/dev/vdc")
     a.run("drbdsetup new-minor 0 --resource r0")
     refused(a, "drbdsetup new-minor 0 --resource r9", "minor 0 exists already (resource r0)")
     refused(a, "drbdsetup /dev/nb0 disk /dev/nosuch internal", "/dev/nosuch does not exist")
     refused(a, "drbdsetup /dev/nb0 disk /etc/passwd internal", "not a block device")
     refused(a, "drbdsetup /dev/nb0 detach", "nb0 has no disk attached")
     refused(a, "drbdsetup /dev/nb0 disk /dev/vdb internal --size=1G",
-            "is larger than /dev/vdb")
+            "is larger than the data area of /dev/vdb")
     a.run("drbdsetup /dev/nb0 disk /dev/vdb internal --on-io-error=pass_on")
     refused(a, "drbdsetup /dev/nb0 disk /dev/vdc internal", "nb0 has a disk attached")
     a.run("drbdsetup new-minor 1 --resource r1")
@@ -50,7 +52,8 @@ def run(c):
 
     a.run("kill $(cat /tmp/events.pid)")
     events.wait(check=False)
-    lines = a.out("cat /tmp/events").splitlines()
+    # Changes only (not the initial "exists" dump of the current state).
+    lines = [l for l in a.out("cat /tmp/events").splitlines() if '"reason":"' in l]
     reasons = [l.split('"reason":"')[1].rstrip('"}') for l in lines]
     assert reasons == ["attach", "attached", "primary --force", "secondary", "detach"], lines
     seqs = [int(l.split('"seq":')[1].split(",")[0]) for l in lines]

@@ -2,33 +2,13 @@
 after a role switch: e2fsck -f finds nothing and every file's checksum
 matches."""
 
-import re
-
-from nbvm import scenario
-
-ADDR = {"alpha": "10.99.0.1", "bravo": "10.99.0.2"}
-
-
-def net(node, peer):
-    node.run(f"drbdsetup /dev/nb0 net ipv4:{ADDR[node.name]}:7788 "
-             f"ipv4:{ADDR[peer.name]}:7788 C --peer-name={peer.name} "
-             "--cram-hmac-alg=sha256 --shared-secret=s3cr3t")
-
-
-def connected(node):
-    return re.search(r" 0: cs:Connected ", node.out("cat /proc/drbd")) is not None
+from nbvm import nbr, scenario
 
 
 @scenario(nodes=2)
 def run(c):
-    a, b = c.a, c.b
-    for n in (a, b):
-        n.run("drbdsetup new-minor 0 --resource r0")
-        n.run("drbdsetup /dev/nb0 disk /dev/vdb internal")
-    a.run("drbdsetup /dev/nb0 primary --force")
-    net(a, b)
-    net(b, a)
-    c.wait_until(lambda: connected(a) and connected(b), 60, "connected")
+    a, b = nbr.up_pair(c)
+    nbr.uptodate_primary(c, a)
 
     a.run("mkfs.ext4 -q /dev/nb0 && mkdir -p /mnt/d && mount /dev/nb0 /mnt/d")
     a.run("for d in 1 2 3 4; do mkdir -p /mnt/d/dir$d; for f in 1 2 3 4 5 6 7 8; do "
@@ -45,7 +25,4 @@ def run(c):
     b.run("cd /mnt/d && sha256sum --quiet -c /tmp/sums")
     b.run("umount /mnt/d")
     for n in (b, a):
-        n.run("drbdsetup /dev/nb0 secondary")
-        n.run("drbdsetup /dev/nb0 down")
-        n.run("drbdsetup del-minor 0")
-        n.run("rmmod nbr")
+        nbr.teardown(n)

@@ -3,28 +3,13 @@ with on-io-error detach: the first failed read is served from the peer,
 the disk is dropped (Diskless), and the Primary goes on reading and writing
 through the peer. After a role switch the peer holds every byte."""
 
-import re
+from nbvm import nbr, scenario
 
-from nbvm import scenario
-
-ADDR = {"alpha": "10.99.0.1", "bravo": "10.99.0.2"}
 SECTORS = (64 << 20) // 512
 
 
-def net(node, peer):
-    node.run(f"drbdsetup /dev/nb0 net ipv4:{ADDR[node.name]}:7788 "
-             f"ipv4:{ADDR[peer.name]}:7788 C --peer-name={peer.name} "
-             "--cram-hmac-alg=sha256 --shared-secret=s3cr3t --ping-timeout=50 "
-             "--data-integrity-alg=crc32c")
-
-
 def proc(node):
-    return node.out("cat /proc/drbd")
-
-
-def cstate(node):
-    m = re.search(r" 0: cs:(\w+)", proc(node))
-    return m.group(1) if m else None
+    return nbr.proc(node)
 
 
 def sums(node, skip_mib, count_mib):
@@ -35,19 +20,18 @@ def sums(node, skip_mib, count_mib):
 @scenario(nodes=2)
 def run(c):
     a, b = c.a, c.b
+    # alpha's disk is a dm device over /dev/vdb (metadata at its end).
+    nbr.create_md(a, "/dev/vdb")
     a.run(f"dmsetup create lower --table '0 {SECTORS} linear /dev/vdb 0' "
           "&& dmsetup mknodes lower")
     a.run("drbdsetup new-minor 0 --resource r0")
     a.run("drbdsetup /dev/nb0 disk /dev/mapper/lower internal")
-    b.run("drbdsetup new-minor 0 --resource r0")
-    b.run("drbdsetup /dev/nb0 disk /dev/vdb internal")
-    # Two blank disks: both copies are declared UpToDate before connecting.
-    b.run("drbdsetup /dev/nb0 primary --force && drbdsetup /dev/nb0 secondary")
-    a.run("drbdsetup /dev/nb0 primary --force")
-    net(a, b)
-    net(b, a)
-    c.wait_until(lambda: cstate(a) == "Connected" and cstate(b) == "Connected",
-                 60, "the pair connects")
+    nbr.attach(b)
+    nbr.net(a, b, data_integrity_alg="crc32c")
+    nbr.net(b, a, data_integrity_alg="crc32c")
+    nbr.wait_connected(c, a, b)
+    # Two blank disks: both copies are UpToDate without a sync.
+    nbr.uptodate_primary(c, a)
     assert "ds:UpToDate/UpToDate" in proc(a), proc(a)
 
     a.run("head -c 4194304 /dev/urandom > /tmp/p1")
@@ -63,7 +47,7 @@ def run(c):
     c.wait_until(lambda: "ds:Diskless/UpToDate" in proc(a), 30,
                  "alpha drops its failed disk")
     assert "local disk /dev/mapper/lower failed; detaching it" in a.out("dmesg")
-    assert cstate(a) == "Connected" and "ro:Primary/Secondary" in proc(a)
+    assert nbr.cstate(a) == "Connected" and "ro:Primary/Secondary" in proc(a)
 
     # Diskless Primary: writes go to bravo alone, reads come from bravo.
     a.run("dd if=/tmp/p2 of=/dev/nb0 bs=1M seek=4 oflag=direct")
@@ -82,9 +66,7 @@ def run(c):
     assert sums(b, 4, 4) == want2
 
     for n in (a, b):
-        n.run("drbdsetup /dev/nb0 secondary")
-        n.run("drbdsetup /dev/nb0 down")
-        n.run("drbdsetup del-minor 0")
+        nbr.teardown(n, rmmod=False)
     a.run("dmsetup remove lower")
     for n in (a, b):
         n.run("rmmod nbr")

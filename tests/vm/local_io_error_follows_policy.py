@@ -3,7 +3,7 @@
 with pass_on the error reaches the writer and the disk stays attached.
 Either way the module unloads cleanly afterwards."""
 
-from nbvm import scenario
+from nbvm import nbr, scenario
 
 SECTORS = (64 << 20) // 512
 
@@ -16,7 +16,9 @@ def set_table(node, table):
 @scenario(nodes=1)
 def run(c):
     a = c.a
-    # No udev in the guests: make the node ourselves.
+    # Metadata at the end of /dev/vdb, which the dm device maps whole. No
+    # udev in the guests: make the node ourselves.
+    nbr.create_md(a, "/dev/vdb")
     a.run(f"dmsetup create lower --table '0 {SECTORS} linear /dev/vdb 0' && dmsetup mknodes lower")
     a.run("drbdsetup new-minor 0 --resource r0")
 

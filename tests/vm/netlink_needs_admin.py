@@ -1,7 +1,7 @@
 """Only root configures nbr: an unprivileged user's mutating requests fail
 with a permission error and change nothing; reading the status is allowed."""
 
-from nbvm import scenario
+from nbvm import nbr, scenario
 
 NOBODY = "setpriv --reuid=65534 --regid=65534 --clear-groups"
 
@@ -13,8 +13,7 @@ def run(c):
     assert "Operation not permitted" in r.err, r.err
     a.run("test ! -e /sys/block/nb0")
 
-    a.run("drbdsetup new-minor 0 --resource r0")
-    a.run("drbdsetup /dev/nb0 disk /dev/vdb internal")
+    nbr.attach(a)
     for cmd in ("/dev/nb0 primary --force", "/dev/nb0 detach", "/dev/nb0 down",
                 "del-minor 0", "/dev/nb0 disk /dev/vdc internal"):
         r = a.fails(f"{NOBODY} /opt/nbr/bin/drbdsetup {cmd}")

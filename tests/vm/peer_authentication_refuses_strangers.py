@@ -8,9 +8,7 @@ connect and replicate."""
 import re
 import time
 
-from nbvm import scenario
-
-ADDR = {"alpha": "10.99.0.1", "bravo": "10.99.0.2"}
+from nbvm import nbr, scenario
 
 # Sent from the LAN side to alpha's port. alpha (the lower name) is the
 # node that authenticates the connections it accepts.
@@ -40,23 +38,18 @@ print("sent")
 
 
 def net(node, peer, secret):
-    node.run(f"drbdsetup /dev/nb0 net ipv4:{ADDR[node.name]}:7788 "
-             f"ipv4:{ADDR[peer.name]}:7788 C --peer-name={peer.name} "
-             f"--cram-hmac-alg=sha256 --shared-secret={secret} --connect-int=2")
+    nbr.net(node, peer, shared_secret=secret, connect_int=2)
 
 
 def cstate(node):
-    m = re.search(r" 0: cs:(\w+)", node.out("cat /proc/drbd"))
-    return m.group(1) if m else None
+    return nbr.cstate(node)
 
 
 @scenario(nodes=2)
 def run(c):
     a, b = c.a, c.b
     for n in (a, b):
-        n.run("drbdsetup new-minor 0 --resource r0")
-        n.run("drbdsetup /dev/nb0 disk /dev/vdb internal")
-    a.run("drbdsetup /dev/nb0 primary --force")
+        nbr.attach(n)
 
     net(a, b, "right-secret")
     net(b, a, "wrong-secret")
@@ -74,10 +67,8 @@ def run(c):
     net(b, a, "right-secret")
     c.wait_until(lambda: cstate(a) == "Connected" and cstate(b) == "Connected",
                  60, "connect with the right secret")
+    nbr.uptodate_primary(c, a)
     a.run("dd if=/dev/urandom of=/dev/nb0 bs=64k count=16 oflag=direct")
     assert re.search(r"ns:1024\b", a.out("cat /proc/drbd"))
     for n in (a, b):
-        n.run("drbdsetup /dev/nb0 secondary")
-        n.run("drbdsetup /dev/nb0 down")
-        n.run("drbdsetup del-minor 0")
-        n.run("rmmod nbr")
+        nbr.teardown(n)

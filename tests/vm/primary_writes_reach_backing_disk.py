@@ -1,10 +1,11 @@
 """Writes on a Primary /dev/nb0 (O_DIRECT, with flushes) land on the backing
 disk at the same offsets, read back identically through /dev/nb0, and show
-up in the dw/dr counters of /proc/drbd; the device has the backing size."""
+up in the dw/dr counters of /proc/drbd; the device has the size of the
+backing disk's data area (the disk minus its internal metadata)."""
 
 import re
 
-from nbvm import scenario
+from nbvm import nbr, scenario
 
 
 def counters(node):
@@ -17,8 +18,11 @@ def run(c):
     a = c.a
     a.run("drbdsetup new-minor 0 --resource r0")
     assert " 0: cs:Unconfigured" in a.out("cat /proc/drbd")
+    nbr.create_md(a, "/dev/vdb")
+    data = nbr.md_data_sectors(a, "/dev/vdb")
+    assert 0 < data < (64 << 20) // 512, data
     a.run("drbdsetup /dev/nb0 disk /dev/vdb internal")
-    assert a.out("cat /sys/block/nb0/size") == str((64 << 20) // 512)
+    assert nbr.data_sectors(a) == data
     a.run("drbdsetup /dev/nb0 primary --force")
     proc = a.out("cat /proc/drbd")
     assert re.search(r" 0: cs:StandAlone ro:Primary/Unknown ds:UpToDate/DUnknown +r-----", proc), proc

@@ -7,9 +7,7 @@ block alpha reported as completed is on bravo with its content."""
 import re
 import threading
 
-from nbvm import scenario
-
-ADDR = {"alpha": "10.99.0.1", "bravo": "10.99.0.2"}
+from nbvm import nbr, scenario
 
 WRITER = r'''
 import mmap, os, socket, time
@@ -63,30 +61,16 @@ sys.exit(1 if bad else 0)
 '''
 
 
-def net(node, peer):
-    node.run(f"drbdsetup /dev/nb0 net ipv4:{ADDR[node.name]}:7788 "
-             f"ipv4:{ADDR[peer.name]}:7788 C --peer-name={peer.name} "
-             "--cram-hmac-alg=sha256 --shared-secret=s3cr3t --ping-int=2 "
-             # 5 s, not DRBD's 0.5 s: a busy 2-core TCG host delays pings,
-             # and a spurious disconnect voids the test (see below).
-             "--ping-timeout=50")
-
-
 def proc(node):
-    return node.out("cat /proc/drbd")
+    return nbr.proc(node)
 
 
 @scenario(nodes=2)
 def run(c):
-    a, b = c.a, c.b
-    for n in (a, b):
-        n.run("drbdsetup new-minor 0 --resource r0")
-        n.run("drbdsetup /dev/nb0 disk /dev/vdb internal")
-    a.run("drbdsetup /dev/nb0 primary --force")
-    net(a, b)
-    net(b, a)
-    c.wait_until(lambda: "cs:Connected" in proc(a) and "cs:Connected" in proc(b), 60,
-                 "connected")
+    # ping-timeout 5 s, not DRBD's 0.5 s: a busy 2-core TCG host delays
+    # pings, and a spurious disconnect voids the test (see below).
+    a, b = nbr.up_pair(c, ping_int=2, ping_timeout=50)
+    nbr.uptodate_primary(c, a)
 
     got = {}
     listener = threading.Thread(

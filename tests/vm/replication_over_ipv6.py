@@ -2,22 +2,17 @@
 a pattern written on alpha reads back on bravo after a role switch, and
 /proc/drbd and status show the connection up."""
 
-import re
-
-from nbvm import scenario
+from nbvm import nbr, scenario
 
 ADDR6 = {"alpha": "fd00::1", "bravo": "fd00::2"}
 
 
 def net(node, peer):
-    node.run(f"drbdsetup /dev/nb0 net ipv6:[{ADDR6[node.name]}]:7788 "
-             f"ipv6:[{ADDR6[peer.name]}]:7788 C --peer-name={peer.name} "
-             "--cram-hmac-alg=sha256 --shared-secret=s3cr3t --ping-timeout=50")
+    nbr.net(node, peer, addr=ADDR6, af="ipv6")
 
 
 def cstate(node):
-    m = re.search(r" 0: cs:(\w+)", node.out("cat /proc/drbd"))
-    return m.group(1) if m else None
+    return nbr.cstate(node)
 
 
 @scenario(nodes=2)
@@ -26,14 +21,13 @@ def run(c):
     for n in (a, b):
         # The guests only have IPv4 on eth0; nodad: usable at once.
         n.run(f"ip -6 addr add {ADDR6[n.name]}/64 dev eth0 nodad")
-        n.run("drbdsetup new-minor 0 --resource r0")
-        n.run("drbdsetup /dev/nb0 disk /dev/vdb internal")
+        nbr.attach(n)
     a.run("ping -6 -c 1 -W 5 fd00::2")
-    a.run("drbdsetup /dev/nb0 primary --force")
     net(a, b)
     net(b, a)
     c.wait_until(lambda: cstate(a) == "Connected" and cstate(b) == "Connected",
                  60, "the pair connects over IPv6")
+    nbr.uptodate_primary(c, a)
     # The data socket really is IPv6, between the configured addresses.
     # (/proc/net/tcp6 prints each 32-bit word of an address in host order.)
     tcp6 = a.out("cat /proc/net/tcp6")
@@ -52,6 +46,4 @@ def run(c):
     assert got == want, (got, want)
 
     for n in (a, b):
-        n.run("drbdsetup /dev/nb0 down")
-        n.run("drbdsetup del-minor 0")
-        n.run("rmmod nbr")
+        nbr.teardown(n)

@@ -6,20 +6,15 @@ rmmod on both nodes, with no warning in either guest log."""
 
 import re
 
-from nbvm import scenario
-
-ADDR = {"alpha": "10.99.0.1", "bravo": "10.99.0.2"}
+from nbvm import nbr, scenario
 
 
 def net(node, peer, proto):
-    node.run(f"drbdsetup /dev/nb0 net ipv4:{ADDR[node.name]}:7788 "
-             f"ipv4:{ADDR[peer.name]}:7788 {proto} --peer-name={peer.name} "
-             "--cram-hmac-alg=sha256 --shared-secret=s3cr3t")
+    nbr.net(node, peer, proto)
 
 
 def cstate(node):
-    m = re.search(r" 0: cs:(\w+)", node.out("cat /proc/drbd"))
-    return m.group(1) if m else None
+    return nbr.cstate(node)
 
 
 def counters(node):
@@ -31,15 +26,15 @@ def counters(node):
 def run(c):
     a, b = c.a, c.b
     for n in (a, b):
-        n.run("drbdsetup new-minor 0 --resource r0")
-        n.run("drbdsetup /dev/nb0 disk /dev/vdb internal")
-    a.run("drbdsetup /dev/nb0 primary --force")
+        nbr.attach(n)
     primary, secondary = a, b
     for i, proto in enumerate("ABC"):
         net(a, b, proto)
         net(b, a, proto)
         c.wait_until(lambda: cstate(a) == "Connected" and cstate(b) == "Connected",
                      60, f"protocol {proto} connects")
+        if i == 0:
+            nbr.uptodate_primary(c, a)
         proc = primary.out("cat /proc/drbd")
         assert re.search(rf"ro:Primary/Secondary ds:\w+/\w+ {proto} ", proc), proc
 
@@ -68,7 +63,4 @@ def run(c):
         assert cstate(a) == "StandAlone" and cstate(b) == "StandAlone"
 
     for n in (a, b):
-        n.run("drbdsetup /dev/nb0 secondary")
-        n.run("drbdsetup /dev/nb0 down")
-        n.run("drbdsetup del-minor 0")
-        n.run("rmmod nbr")
+        nbr.teardown(n)

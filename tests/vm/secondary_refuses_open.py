@@ -2,14 +2,13 @@
 passive copy by mistake) with a clear error and a log line; a Primary opens;
 becoming Secondary fails while the device is open and works once closed."""
 
-from nbvm import scenario
+from nbvm import nbr, scenario
 
 
 @scenario(nodes=1)
 def run(c):
     a = c.a
-    a.run("drbdsetup new-minor 0 --resource r0")
-    a.run("drbdsetup /dev/nb0 disk /dev/vdb internal")
+    nbr.attach(a)
     assert '"role":"Secondary"' in a.out("drbdsetup /dev/nb0 status --json")
 
     r = a.fails("dd if=/dev/nb0 of=/dev/null bs=4k count=1")

@@ -3,30 +3,22 @@ change) between a connected pair: the Primary notices it within its
 ping-timeout/timeout, keeps serving writes (counted out of sync), and when
 the network heals the pair reconnects by itself. No guest warning."""
 
-import re
-
-from nbvm import scenario
-
-ADDR = {"alpha": "10.99.0.1", "bravo": "10.99.0.2"}
+from nbvm import nbr, scenario
 
 
 def net(node, peer):
     # ping-int 2 s, ping-timeout 3 s (not 0.5 s: a busy TCG host delays
     # pings), timeout 6 s, connect-int 3 s: a silent peer is noticed
     # within about 6 s.
-    node.run(f"drbdsetup /dev/nb0 net ipv4:{ADDR[node.name]}:7788 "
-             f"ipv4:{ADDR[peer.name]}:7788 C --peer-name={peer.name} "
-             "--cram-hmac-alg=sha256 --shared-secret=s3cr3t "
-             "--ping-int=2 --ping-timeout=30 --timeout=60 --connect-int=3")
+    nbr.net(node, peer, ping_int=2, ping_timeout=30, timeout=60, connect_int=3)
 
 
 def cstate(node):
-    m = re.search(r" 0: cs:(\w+)", node.out("cat /proc/drbd"))
-    return m.group(1) if m else None
+    return nbr.cstate(node)
 
 
 def oos(node):
-    return int(re.search(r"\boos:(\d+)", node.out("cat /proc/drbd")).group(1))
+    return nbr.oos_kib(node)
 
 
 def write(node, seek, count=16):
@@ -38,13 +30,12 @@ def write(node, seek, count=16):
 def run(c):
     a, b = c.a, c.b
     for n in (a, b):
-        n.run("drbdsetup new-minor 0 --resource r0")
-        n.run("drbdsetup /dev/nb0 disk /dev/vdb internal")
-    a.run("drbdsetup /dev/nb0 primary --force")
+        nbr.attach(n)
     net(a, b)
     net(b, a)
     both = lambda: cstate(a) == "Connected" and cstate(b) == "Connected"
     c.wait_until(both, 60, "the pair connects")
+    nbr.uptodate_primary(c, a)
     write(a, 0)
     assert oos(a) == 0
 
@@ -71,6 +62,4 @@ def run(c):
     c.wait_until(lambda: "ua:0" in b.out("cat /proc/drbd"), 30, "peer acked")
 
     for n in (a, b):
-        n.run("drbdsetup /dev/nb0 down")
-        n.run("drbdsetup del-minor 0")
-        n.run("rmmod nbr")
+        nbr.teardown(n)
