@@ -74,7 +74,7 @@ const OptionSpec kTable[] = {
     {"congestion-extents", S::Net, T::Int, U::Count, 67, 65534, "1237", {}, G::Net, "active extents that count as congestion"},
     {"csums-alg", S::Net, T::String, U::None, 0, 0, "", {}, G::Net, "checksum-based resync digest"},
     {"csums-after-crash-only", S::Net, T::Bool, U::None, 0, 0, "no", {}, G::Net, "use csums-alg only after a Primary crash"},
-    {"verify-alg", S::Net, T::String, U::None, 0, 0, "", {}, G::Net, "online verify digest"},
+    {"verify-alg", S::Net, T::String, U::None, 0, 0, "crc32c", {}, G::Net, "online verify digest: crc32c, sha1, sha256 or md5"},
     {"use-rle", S::Net, T::Bool, U::None, 0, 0, "yes", {}, G::Net, "compress bitmap exchange"},
     {"socket-check-timeout", S::Net, T::Int, U::Deciseconds, 0, 300, "0", {}, G::Net, "wait for a stable connection"},
     {"unplug-watermark", S::Net, T::Int, U::Count, 1, 131072, "128", {}, G::None, "obsolete, ignored", true},

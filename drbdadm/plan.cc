@@ -49,7 +49,7 @@ Argv Attach(const ResolvedResource& r) {
         argv.push_back("internal");
     } else {
         argv.push_back(r.meta_disk.path);
-        argv.push_back(std::to_string(r.meta_disk.index));
+        argv.push_back(r.meta_disk.index < 0 ? "flexible" : std::to_string(r.meta_disk.index));
     }
     AddOptions(argv, r, Target::Disk);
     return argv;
