@@ -266,5 +266,37 @@ TEST_F(ResyncOptions, KernelDefaultsMatchAnUnsetConfiguration) {
     EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb3 show"})) << drbdsetup::FormatShow(s);
 }
 
+// r3 does not set al-extents: the kernel uses (and reports) what create-md
+// wrote, which is not a change to undo.
+TEST_F(ResyncOptions, UnsetAlExtentsAcceptsWhatTheMetadataSays) {
+    drbdsetup::Status s = RunningR2();
+    s.minor = 3;
+    s.resource = "r3";
+    s.backing = "/dev/vdd";
+    s.meta_dev = "/dev/vde";
+    s.meta_index = 1;
+    s.al_extents = 6001;
+    s.resync_rate.reset();
+    s.c_plan_ahead.reset();
+    s.c_max_rate.reset();
+    s.c_min_rate.reset();
+    s.net->local = "ipv4 10.99.0.1:7791";
+    s.net->peer = "ipv4 10.99.0.2:7791";
+    s.net->after_sb_0pri.reset();
+    s.net->after_sb_1pri.reset();
+    s.net->after_sb_2pri.reset();
+    s.net->verify_alg.reset();
+    runner.OnQuery("drbdsetup /dev/nb3 show", 0, drbdsetup::FormatShow(s));
+    EXPECT_EQ(Run({"adjust", "r3"}), 0) << err.str();
+    EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb3 show"}));
+    // r2 sets it: a different running value is a change.
+    drbdsetup::Status r2 = RunningR2();
+    r2.al_extents = 6001;
+    runner.OnQuery("drbdsetup /dev/nb2 show", 0, drbdsetup::FormatShow(r2));
+    EXPECT_EQ(Run({"adjust", "r2"}), 0) << err.str();
+    EXPECT_EQ(runner.log,
+              (Lines{"drbdsetup /dev/nb2 show", "drbdsetup /dev/nb2 detach", kAttachR2}));
+}
+
 } // namespace
 } // namespace nbr::drbdadm
