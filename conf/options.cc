@@ -16,10 +16,11 @@ using SV = std::string_view;
 constexpr std::array<SV, 3> kProtocols{"A", "B", "C"};
 constexpr std::array<SV, 3> kOnIoError{"pass_on", "call-local-io-error", "detach"};
 constexpr std::array<SV, 3> kFencing{"dont-care", "resource-only", "resource-and-stonith"};
-constexpr std::array<SV, 7> kAfterSb0{
+// A choice ending in "-NAME" takes any node name in place of NAME.
+constexpr std::array<SV, 8> kAfterSb0{
     "disconnect",           "discard-younger-primary", "discard-older-primary",
     "discard-zero-changes", "discard-least-changes",   "discard-local",
-    "discard-remote"};
+    "discard-remote",       "discard-node-NAME"};
 constexpr std::array<SV, 5> kAfterSb1{"disconnect", "consensus", "violently-as0p",
                                       "discard-secondary", "call-pri-lost-after-sb"};
 constexpr std::array<SV, 3> kAfterSb2{"disconnect", "violently-as0p", "call-pri-lost-after-sb"};
@@ -73,7 +74,7 @@ const OptionSpec kTable[] = {
     {"congestion-extents", S::Net, T::Int, U::Count, 67, 65534, "1237", {}, G::Net, "active extents that count as congestion"},
     {"csums-alg", S::Net, T::String, U::None, 0, 0, "", {}, G::Net, "checksum-based resync digest"},
     {"csums-after-crash-only", S::Net, T::Bool, U::None, 0, 0, "no", {}, G::Net, "use csums-alg only after a Primary crash"},
-    {"verify-alg", S::Net, T::String, U::None, 0, 0, "", {}, G::Net, "online verify digest"},
+    {"verify-alg", S::Net, T::String, U::None, 0, 0, "crc32c", {}, G::Net, "online verify digest: crc32c, sha1, sha256 or md5"},
     {"use-rle", S::Net, T::Bool, U::None, 0, 0, "yes", {}, G::Net, "compress bitmap exchange"},
     {"socket-check-timeout", S::Net, T::Int, U::Deciseconds, 0, 300, "0", {}, G::Net, "wait for a stable connection"},
     {"unplug-watermark", S::Net, T::Int, U::Count, 1, 131072, "128", {}, G::None, "obsolete, ignored", true},
@@ -245,9 +246,15 @@ std::optional<std::string> ParseValue(const OptionSpec& spec, std::string_view t
         err = "'" + std::string(spec.name) + "' expects yes or no, got '" + std::string(text) + "'";
         return std::nullopt;
     case Type::Enum:
-        for (std::string_view c : spec.choices)
+        for (std::string_view c : spec.choices) {
             if (c == text)
                 return std::string(text);
+            if (c.ends_with("-NAME")) {
+                std::string_view prefix = c.substr(0, c.size() - 4);
+                if (text.size() > prefix.size() && text.starts_with(prefix))
+                    return std::string(text);
+            }
+        }
         err = "invalid value '" + std::string(text) + "' for '" + std::string(spec.name) +
               "'; expected one of:";
         for (std::string_view c : spec.choices)

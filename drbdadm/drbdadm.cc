@@ -27,6 +27,8 @@ struct Options {
     std::vector<std::string> resources;
     bool force = false;
     bool discard_my_data = false;
+    bool clear_bitmap = false; // new-current-uuid
+    std::string start;         // verify --start=SECTOR
 };
 
 struct Context {
@@ -82,6 +84,33 @@ int DoPrimary(Context& c, const Target& t) {
 }
 int DoSecondary(Context& c, const Target& t) {
     return RunPlan(c, {DeviceCommand(t.r, "secondary")});
+}
+int DoInvalidate(Context& c, const Target& t) {
+    return RunPlan(c, {DeviceCommand(t.r, "invalidate")});
+}
+int DoInvalidateRemote(Context& c, const Target& t) {
+    return RunPlan(c, {DeviceCommand(t.r, "invalidate-remote")});
+}
+int DoPauseSync(Context& c, const Target& t) {
+    return RunPlan(c, {DeviceCommand(t.r, "pause-sync")});
+}
+int DoResumeSync(Context& c, const Target& t) {
+    return RunPlan(c, {DeviceCommand(t.r, "resume-sync")});
+}
+int DoVerify(Context& c, const Target& t) {
+    std::vector<std::string> extra;
+    if (!c.opts.start.empty())
+        extra.push_back("--start=" + c.opts.start);
+    return RunPlan(c, {DeviceCommand(t.r, "verify", extra)});
+}
+int DoNewCurrentUuid(Context& c, const Target& t) {
+    return RunPlan(c,
+                   {DeviceCommand(t.r, "new-current-uuid",
+                                  c.opts.clear_bitmap ? std::vector<std::string>{"--clear-bitmap"}
+                                                      : std::vector<std::string>{})});
+}
+int DoOutdate(Context& c, const Target& t) {
+    return RunPlan(c, {DeviceCommand(t.r, "outdate")});
 }
 int DoStatus(Context& c, const Target& t) {
     return RunPlan(c, {DeviceCommand(t.r, "status")});
@@ -174,9 +203,13 @@ int RefuseIfAttached(Context& c, const Target& t, const char* verb) {
 int DoCreateMd(Context& c, const Target& t) {
     if (int rc = RefuseIfAttached(c, t, "create-md"))
         return rc;
-    return RunPlan(c, {MetaCommand(t.r, "create-md",
-                                   c.opts.force ? std::vector<std::string>{"--force"}
-                                                : std::vector<std::string>{})});
+    // The activity log is sized at creation; attach may use at most that.
+    std::vector<std::string> extra;
+    if (const auto& al = t.r.options.Explicit(conf::FindOption(conf::Section::Disk, "al-extents")))
+        extra.push_back("--al-extents=" + *al);
+    if (c.opts.force)
+        extra.push_back("--force");
+    return RunPlan(c, {MetaCommand(t.r, "create-md", extra)});
 }
 int DoApplyAl(Context& c, const Target& t) {
     if (int rc = RefuseIfAttached(c, t, "apply-al"))
@@ -256,12 +289,33 @@ const Verb kVerbs[] = {
      "Reads 'drbdsetup /dev/nbN status --json'", DoCstate},
     {"dstate", "Print the disk states, local/peer (UpToDate/UpToDate)",
      "Reads 'drbdsetup /dev/nbN status --json'", DoDstate},
-    {"status", "Print the status of the device",
+    {"status", "Print the status of the device (with resync progress, done:PERCENT)",
      "Runs: drbdsetup /dev/nbN status", DoStatus},
+    {"invalidate", "Discard the local data and resync all of it from the peer",
+     "Runs: drbdsetup /dev/nbN invalidate. This node becomes SyncTarget; without a "
+     "connection the whole disk is marked out of sync (Inconsistent).", DoInvalidate},
+    {"invalidate-remote", "Resync all of the peer's data from this node",
+     "Runs: drbdsetup /dev/nbN invalidate-remote. Needs a connected peer and UpToDate local "
+     "data; this node becomes SyncSource.", DoInvalidateRemote},
+    {"pause-sync", "Hold a running or pending resync",
+     "Runs: drbdsetup /dev/nbN pause-sync", DoPauseSync},
+    {"resume-sync", "Release a resync held by pause-sync",
+     "Runs: drbdsetup /dev/nbN resume-sync", DoResumeSync},
+    {"verify", "Online verify: compare the data with the peer's, mark differing blocks",
+     "Runs: drbdsetup /dev/nbN verify [--start=SECTOR]. Blocks found different are marked "
+     "out of sync; 'drbdadm disconnect' then 'connect' resyncs them.", DoVerify},
+    {"new-current-uuid", "Start a new data generation",
+     "Runs: drbdsetup /dev/nbN new-current-uuid [--clear-bitmap]. With --clear-bitmap on a "
+     "new pair whose disks are both blank, the initial full sync is skipped.",
+     DoNewCurrentUuid},
+    {"outdate", "Mark the local data Outdated (it cannot be promoted)",
+     "Runs: drbdsetup /dev/nbN outdate. Refused while Primary or connected to a Primary.",
+     DoOutdate},
     {"wait-connect", "Wait until the peer is connected (startup wfc-timeout)",
      "Runs: drbdsetup /dev/nbN wait-connect [--timeout=SECONDS]", DoWaitConnect},
     {"create-md", "Write new metadata on the backing (or meta) disk",
-     "Runs: drbdmeta DISK create-md {--internal | --meta-disk MD [--meta-index N]} [--force]. "
+     "Runs: drbdmeta DISK create-md {--internal | --meta-disk MD [--meta-index N]} "
+     "[--al-extents=N] [--force]. "
      "Refuses while the disk is attached; drbdmeta refuses to overwrite valid metadata or a "
      "file system without --force.", DoCreateMd},
     {"dump-md", "Print the metadata: every field, the UUIDs, the out-of-sync count",
@@ -346,6 +400,12 @@ int Run(const std::vector<std::string>& args, Environment& env) {
         if (std::string_view(v.name) == "primary")
             sub->add_flag("--force", opts.force,
                           "Promote even without up-to-date data (becomes the sync source)");
+        if (std::string_view(v.name) == "new-current-uuid")
+            sub->add_flag("--clear-bitmap", opts.clear_bitmap,
+                          "Both disks are blank (or identical): mark them in sync, no full sync");
+        if (std::string_view(v.name) == "verify")
+            sub->add_option("--start", opts.start,
+                            "First sector to verify (512-byte units), to resume a verify");
     }
     try {
         std::vector<std::string> rev(args.rbegin(), args.rend());

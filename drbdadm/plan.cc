@@ -49,7 +49,7 @@ Argv Attach(const ResolvedResource& r) {
         argv.push_back("internal");
     } else {
         argv.push_back(r.meta_disk.path);
-        argv.push_back(std::to_string(r.meta_disk.index));
+        argv.push_back(r.meta_disk.index < 0 ? "flexible" : std::to_string(r.meta_disk.index));
     }
     AddOptions(argv, r, Target::Disk);
     return argv;
@@ -85,6 +85,10 @@ std::vector<std::string> ChangedOptions(const ResolvedResource& config,
     for (const OptionSpec& spec : OptionTable()) {
         bool relevant =
             spec.target == target || (target == Target::Net && spec.target == Target::Protocol);
+        // Unset al-extents means "what the metadata was created with", not
+        // the table default: the kernel may report any value then.
+        if (spec.name == "al-extents" && !config.options.Explicit(&spec))
+            relevant = false;
         if (relevant && running.options.Explicit(&spec) &&
             config.options.Get(&spec) != running.options.Get(&spec))
             out.emplace_back(spec.name);

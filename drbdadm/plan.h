@@ -14,7 +14,7 @@ using Plan = std::vector<Argv>;
 
 Argv NewMinor(const conf::ResolvedResource& r);
 Argv DelMinor(const conf::ResolvedResource& r);
-// drbdsetup <dev> disk <lower> <meta|internal> [<index>|-1] [--disk-option=value...]
+// drbdsetup <dev> disk <lower> {internal | <meta> {<index>|flexible}} [--disk-option=value...]
 Argv Attach(const conf::ResolvedResource& r);
 // drbdsetup <dev> net <local> <peer> <protocol> [--net-option=value...]
 Argv Connect(const conf::ResolvedResource& r);

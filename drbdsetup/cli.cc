@@ -30,7 +30,19 @@ constexpr VerbInfo kVerbs[] = {
     {Verb::Show, "show", true, "Print the running configuration in drbd.conf syntax"},
     {Verb::Status, "status", true, "Print the device state"},
     {Verb::WaitConnect, "wait-connect", true, "Wait until the device is connected"},
-    {Verb::Events, "events", false, "Print state changes as they happen, until interrupted"},
+    {Verb::Events, "events", false,
+     "Print every device's state ('exists' lines), then state changes as they happen"},
+    {Verb::Invalidate, "invalidate", true,
+     "Discard the local data: resync all of it from the peer (this node becomes SyncTarget)"},
+    {Verb::InvalidateRemote, "invalidate-remote", true,
+     "Resync all of the peer's data from this node (this node becomes SyncSource)"},
+    {Verb::PauseSync, "pause-sync", true, "Hold a running or pending resync"},
+    {Verb::ResumeSync, "resume-sync", true, "Release a resync held by pause-sync"},
+    {Verb::Verify, "verify", true,
+     "Compare the data with the peer's (online verify); differing blocks are marked out of sync"},
+    {Verb::NewCurrentUuid, "new-current-uuid", true,
+     "Start a new data generation (--clear-bitmap: skip the initial sync of blank disks)"},
+    {Verb::Outdate, "outdate", true, "Mark the local data Outdated: it cannot be promoted"},
 };
 
 const VerbInfo* FindVerb(const std::string& name) {
@@ -127,7 +139,12 @@ std::optional<std::string> Finish(const VerbInfo& v, const std::string& dev,
             if (inv.meta_index)
                 return "'internal' metadata takes no index";
         } else if (!inv.meta_index) {
-            return "external metadata needs an index: disk LOWER META-DEV INDEX";
+            return "external metadata needs an index: disk LOWER META-DEV {flexible|N}";
+        } else if (inv.meta.empty() || inv.meta[0] != '/') {
+            return "metadata device '" + inv.meta + "' is not an absolute path (or 'internal')";
+        } else if (inv.meta == inv.lower) {
+            return "metadata device '" + inv.meta +
+                   "' is the backing device itself; use 'internal' for metadata at its end";
         }
     }
     if (v.verb == Verb::Net && inv.protocol != "A" && inv.protocol != "B" && inv.protocol != "C")
@@ -168,6 +185,7 @@ ParseOutcome Parse(const std::vector<std::string>& raw) {
     Invocation inv;
     std::string dev;
     std::string index_text;
+    std::string start_text;
     const VerbInfo* chosen = nullptr;
     std::vector<std::pair<const VerbInfo*, CLI::App*>> subs;
     for (const VerbInfo& v : kVerbs) {
@@ -193,7 +211,8 @@ ParseOutcome Parse(const std::vector<std::string>& raw) {
             sub->add_option("lower", inv.lower, "Backing block device")->required();
             sub->add_option("meta", inv.meta, "'internal', or the metadata device")->required();
             sub->add_option("index", index_text,
-                            "Metadata index with a meta device (-1: flexible)");
+                            "With a meta device: 'flexible' (or -1) for flexible external "
+                            "metadata, N for slot N of an indexed meta device");
             sub->allow_extras();
             sub->footer("Options: --NAME=VALUE for the disk options of drbd.conf(5).");
             break;
@@ -223,6 +242,16 @@ ParseOutcome Parse(const std::vector<std::string>& raw) {
             break;
         case Verb::WaitConnect:
             sub->add_option("--timeout", inv.timeout, "Give up after this many seconds");
+            break;
+        case Verb::Verify:
+            sub->add_option("--start", start_text,
+                            "First sector to verify (512-byte units, default 0); resumes an "
+                            "interrupted verify");
+            break;
+        case Verb::NewCurrentUuid:
+            sub->add_flag("--clear-bitmap", inv.clear_bitmap,
+                          "Both disks are blank or identical: mark them in sync without a "
+                          "full sync");
             break;
         default:
             break;
@@ -256,13 +285,26 @@ ParseOutcome Parse(const std::vector<std::string>& raw) {
         return UsageError("no command given");
     inv.verb = chosen->verb;
     if (!index_text.empty()) {
-        int idx = 0;
-        auto [p, ec] =
-            std::from_chars(index_text.data(), index_text.data() + index_text.size(), idx);
-        if (ec != std::errc() || p != index_text.data() + index_text.size() || idx < -1)
-            return UsageError("metadata index must be -1 or a number >= 0, got '" + index_text +
-                              "'");
+        int idx = -1;
+        if (index_text != "flexible") {
+            auto [p, ec] =
+                std::from_chars(index_text.data(), index_text.data() + index_text.size(), idx);
+            if (ec != std::errc() || p != index_text.data() + index_text.size() || idx < -1)
+                return UsageError("disk: metadata index must be 'flexible', -1 (flexible) or a "
+                                  "number >= 0, got '" +
+                                  index_text + "'");
+        }
         inv.meta_index = idx;
+    }
+    if (!start_text.empty()) {
+        uint64_t sector = 0;
+        auto [p, ec] =
+            std::from_chars(start_text.data(), start_text.data() + start_text.size(), sector);
+        if (ec != std::errc() || p != start_text.data() + start_text.size())
+            return UsageError("verify: --start must be a sector number (512-byte units, >= 0), "
+                              "got '" +
+                              start_text + "'");
+        inv.start_sector = sector;
     }
     if (std::optional<std::string> err = Finish(*chosen, dev, extras, inv))
         return UsageError(std::string(chosen->name) + ": " + *err);

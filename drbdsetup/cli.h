@@ -24,6 +24,13 @@ enum class Verb {
     Status,
     WaitConnect,
     Events,
+    Invalidate,
+    InvalidateRemote,
+    PauseSync,
+    ResumeSync,
+    Verify,
+    NewCurrentUuid,
+    Outdate,
 };
 
 const char* VerbName(Verb v);
@@ -40,18 +47,20 @@ struct Option {
 struct Invocation {
     Verb verb = Verb::Status;
     unsigned minor = 0;
-    std::string resource;            // new-minor
-    std::string lower;               // disk: backing device
-    std::string meta;                // disk: "internal" or the meta device
-    std::optional<int> meta_index;   // disk with external metadata
-    std::string local, peer;         // net: "ipv4:A:P" / "ipv6:[A]:P"
-    std::string protocol;            // net: A, B or C
-    std::vector<Option> options;     // disk/net options, in argv order
-    bool force = false;              // primary, detach, disconnect
-    bool json = false;               // status, events
-    bool discard_my_data = false;    // net
-    std::string peer_name;           // net --peer-name: the peer's node name (auth)
-    std::optional<unsigned> timeout; // wait-connect, seconds
+    std::string resource;                 // new-minor
+    std::string lower;                    // disk: backing device
+    std::string meta;                     // disk: "internal" or the meta device
+    std::optional<int> meta_index;        // disk with external metadata: -1 flexible, N indexed
+    std::string local, peer;              // net: "ipv4:A:P" / "ipv6:[A]:P"
+    std::string protocol;                 // net: A, B or C
+    std::vector<Option> options;          // disk/net options, in argv order
+    bool force = false;                   // primary, detach, disconnect
+    bool json = false;                    // status, events
+    bool discard_my_data = false;         // net
+    std::string peer_name;                // net --peer-name: the peer's node name (auth)
+    std::optional<unsigned> timeout;      // wait-connect, seconds
+    std::optional<uint64_t> start_sector; // verify --start
+    bool clear_bitmap = false;            // new-current-uuid --clear-bitmap
 };
 
 // What main() does with a command line: run `inv`, or print `out` / `err`

@@ -17,9 +17,22 @@ int Fail(const Invocation& inv, const std::string& what) {
     return kExitKernel;
 }
 
-int Events(Netlink& nl, const Invocation& inv) {
+// Subscribe first, then list every device (on a second socket): a change
+// during the listing shows up afterwards as a change line, never lost.
+int Events(Netlink& nl, const Invocation& inv, const Request& dump) {
     if (!nl.Subscribe())
         return Fail(inv, nl.error());
+    {
+        Netlink lister;
+        if (!lister.ok())
+            return Fail(inv, lister.error());
+        Reply r = lister.Send(dump);
+        if (r.error)
+            return Fail(inv, DescribeError(r));
+        for (const Status& s : r.status)
+            std::cout << FormatExists(s, inv.json);
+        std::cout << FormatExistsEnd(inv.json) << std::flush;
+    }
     Status s;
     while (nl.NextEvent(std::nullopt, s))
         std::cout << FormatEvent(s, inv.json) << std::flush;
@@ -72,24 +85,21 @@ int Run(const std::vector<std::string>& args) {
 
     utsname u{};
     uname(&u);
-    Request req;
-    if (inv.verb != Verb::Events) {
-        auto built = BuildRequest(inv, Host{u.nodename});
-        if (auto* err = std::get_if<std::string>(&built)) {
-            std::cerr << "drbdsetup: " << VerbName(inv.verb) << ": " << *err << "\n";
-            return kExitUsage;
-        }
-        req = std::get<Request>(built);
-        for (const std::string& name : req.ignored)
-            std::cerr << "drbdsetup: note: --" << name
-                      << " is accepted but not applied by this version of nbr\n";
+    auto built = BuildRequest(inv, Host{u.nodename});
+    if (auto* err = std::get_if<std::string>(&built)) {
+        std::cerr << "drbdsetup: " << VerbName(inv.verb) << ": " << *err << "\n";
+        return kExitUsage;
     }
+    Request req = std::get<Request>(built);
+    for (const std::string& name : req.ignored)
+        std::cerr << "drbdsetup: note: --" << name
+                  << " is accepted but not applied by this version of nbr\n";
     Netlink nl;
     if (!nl.ok())
         return Fail(inv, nl.error());
     switch (inv.verb) {
     case Verb::Events:
-        return Events(nl, inv);
+        return Events(nl, inv, req);
     case Verb::WaitConnect:
         return WaitConnect(nl, inv, req);
     default:

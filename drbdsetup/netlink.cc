@@ -29,7 +29,8 @@ struct Collect {
 };
 
 const char* kStatNames[NBR_S_MAX + 1] = {
-    nullptr, "ns", "nr", "dw", "dr", "al", "bm", "lo", "pe", "ua", "ap", "ep", "oos", nullptr,
+    nullptr, "ns", "nr", "dw", "dr",  "al",    "bm",      "lo",
+    "pe",    "ua", "ap", "ep", "oos", nullptr, "rs_sent", "rs_recv",
 };
 
 // A sockaddr from the kernel in drbd.conf's address syntax.
@@ -68,7 +69,37 @@ std::optional<Status::Net> ParseNet(nlattr** tb) {
     n.ping_int = u32(NBR_A_PING_INT);
     n.ping_timeout = u32(NBR_A_PING_TIMEOUT);
     n.max_epoch = u32(NBR_A_MAX_EPOCH_SIZE);
+    auto opt_u8 = [&](int a) {
+        return tb[a] ? std::optional<int>(nla_get_u8(tb[a])) : std::nullopt;
+    };
+    n.after_sb_0pri = opt_u8(NBR_A_AFTER_SB_0PRI);
+    n.after_sb_1pri = opt_u8(NBR_A_AFTER_SB_1PRI);
+    n.after_sb_2pri = opt_u8(NBR_A_AFTER_SB_2PRI);
+    n.always_asbp = tb[NBR_A_ALWAYS_ASBP] != nullptr;
+    n.verify_alg = opt_u8(NBR_A_VERIFY_ALG);
+    if (tb[NBR_A_DISCARD_NODE])
+        n.discard_node = nla_get_string(tb[NBR_A_DISCARD_NODE]);
     return n;
+}
+
+std::optional<Status::Sync> ParseSync(nlattr* nested) {
+    nlattr* sy[NBR_SY_MAX + 1] = {};
+    if (!nested || nla_parse_nested(sy, NBR_SY_MAX, nested, nullptr) != 0)
+        return std::nullopt;
+    auto u64 = [&](int a) {
+        return sy[a] && nla_len(sy[a]) == 8 ? std::optional<uint64_t>(nla_get_u64(sy[a]))
+                                            : std::nullopt;
+    };
+    Status::Sync y;
+    y.total_kib = u64(NBR_SY_TOTAL_KIB).value_or(0);
+    y.left_kib = u64(NBR_SY_LEFT_KIB).value_or(0);
+    y.speed_kib = u64(NBR_SY_SPEED_KIB).value_or(0);
+    y.avg_speed_kib = u64(NBR_SY_AVG_SPEED_KIB).value_or(0);
+    y.eta_s = u64(NBR_SY_ETA_S);
+    y.paused =
+        sy[NBR_SY_PAUSED] && nla_len(sy[NBR_SY_PAUSED]) >= 1 && nla_get_u8(sy[NBR_SY_PAUSED]);
+    y.oos_found_kib = u64(NBR_SY_OOS_FOUND_KIB);
+    return y;
 }
 
 Status ParseStatus(nlattr** tb) {
@@ -90,6 +121,25 @@ Status ParseStatus(nlattr** tb) {
     if (tb[NBR_A_SIZE_LIMIT])
         s.size_limit = nla_get_u64(tb[NBR_A_SIZE_LIMIT]);
     s.on_io_error = u8(NBR_A_ON_IO_ERROR);
+    auto opt_u32 = [&](int a) {
+        return tb[a] ? std::optional<uint32_t>(nla_get_u32(tb[a])) : std::nullopt;
+    };
+    if (tb[NBR_A_META_DEV])
+        s.meta_dev = nla_get_string(tb[NBR_A_META_DEV]);
+    s.meta_index = opt_u32(NBR_A_META_INDEX);
+    s.al_extents = opt_u32(NBR_A_AL_EXTENTS);
+    s.resync_rate = opt_u32(NBR_A_RESYNC_RATE);
+    s.c_plan_ahead = opt_u32(NBR_A_C_PLAN_AHEAD);
+    s.c_max_rate = opt_u32(NBR_A_C_MAX_RATE);
+    s.c_min_rate = opt_u32(NBR_A_C_MIN_RATE);
+    if (tb[NBR_A_UUID_CURRENT]) {
+        auto u64 = [&](int a) { return tb[a] ? uint64_t(nla_get_u64(tb[a])) : uint64_t(0); };
+        s.gi = {u64(NBR_A_UUID_CURRENT), u64(NBR_A_UUID_BITMAP), u64(NBR_A_UUID_HISTORY1),
+                u64(NBR_A_UUID_HISTORY2)};
+    }
+    s.md_flags = opt_u32(NBR_A_MD_FLAGS);
+    if (tb[NBR_A_SYNC])
+        s.sync = ParseSync(tb[NBR_A_SYNC]);
     s.net = ParseNet(tb);
     if (tb[NBR_A_EVENT_SEQ])
         s.event_seq = nla_get_u32(tb[NBR_A_EVENT_SEQ]);
@@ -127,6 +177,19 @@ bool ParseMessage(nl_msg* msg, Status& out) {
         for (int a : {NBR_A_TIMEOUT, NBR_A_CONNECT_INT, NBR_A_PING_INT, NBR_A_PING_TIMEOUT,
                       NBR_A_MAX_EPOCH_SIZE})
             policy[a].type = NLA_U32;
+        for (int a : {NBR_A_META_INDEX, NBR_A_AL_EXTENTS, NBR_A_RESYNC_RATE, NBR_A_C_PLAN_AHEAD,
+                      NBR_A_C_MAX_RATE, NBR_A_C_MIN_RATE, NBR_A_MD_FLAGS})
+            policy[a].type = NLA_U32;
+        for (int a :
+             {NBR_A_AFTER_SB_0PRI, NBR_A_AFTER_SB_1PRI, NBR_A_AFTER_SB_2PRI, NBR_A_VERIFY_ALG})
+            policy[a].type = NLA_U8;
+        for (int a :
+             {NBR_A_UUID_CURRENT, NBR_A_UUID_BITMAP, NBR_A_UUID_HISTORY1, NBR_A_UUID_HISTORY2})
+            policy[a].type = NLA_U64;
+        policy[NBR_A_META_DEV].type = NLA_STRING;
+        policy[NBR_A_DISCARD_NODE].type = NLA_STRING;
+        policy[NBR_A_ALWAYS_ASBP].type = NLA_FLAG;
+        policy[NBR_A_SYNC].type = NLA_NESTED;
         return true;
     }();
     (void)init;
@@ -208,8 +271,9 @@ Reply Netlink::Send(const Request& r) {
         reply.error = -ENOMEM;
         return reply;
     }
-    if (!genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, NLM_F_ACK, r.cmd,
-                     NBR_GENL_VERSION)) {
+    // A dump ends with NLMSG_DONE; a plain request with an ack.
+    if (!genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0,
+                     r.dump ? NLM_F_DUMP : NLM_F_ACK, r.cmd, NBR_GENL_VERSION)) {
         reply.error = -ENOMEM;
         return reply;
     }

@@ -1,6 +1,7 @@
 #include "drbdsetup/request.h"
 
 #include "nbr_codec.h"
+#include "nbr_sync.h"
 
 #include <arpa/inet.h>
 #include <charconv>
@@ -42,7 +43,97 @@ std::optional<std::string> DiskOption(const Option& o, Request& r) {
         r.attrs.push_back(U64(NBR_A_SIZE_LIMIT, sectors));
         return std::nullopt;
     }
+    // Canonical values are already in the kernel's unit (conf/options.cc):
+    // extents, KiB/s, 0.1 s.
+    struct U32Opt {
+        const char* name;
+        uint16_t attr;
+    };
+    static constexpr U32Opt kU32[] = {
+        {"al-extents", NBR_A_AL_EXTENTS},     {"resync-rate", NBR_A_RESYNC_RATE},
+        {"c-plan-ahead", NBR_A_C_PLAN_AHEAD}, {"c-max-rate", NBR_A_C_MAX_RATE},
+        {"c-min-rate", NBR_A_C_MIN_RATE},
+    };
+    for (const U32Opt& u : kU32) {
+        if (o.name == u.name) {
+            uint64_t v = 0;
+            if (!ToU64(o.value, v) || v > UINT32_MAX)
+                return o.name + ": bad value '" + o.value + "'";
+            r.attrs.push_back(U32(u.attr, uint32_t(v)));
+            return std::nullopt;
+        }
+    }
     r.ignored.push_back(o.name);
+    return std::nullopt;
+}
+
+struct Keyword {
+    const char* word;
+    uint8_t value;
+};
+
+// after-sb-* keywords -> enum nbr_asb0/1/2 (kernel/lib/nbr_sync.h).
+constexpr Keyword kAsb0[] = {
+    {"disconnect", NBR_ASB0_DISCONNECT},
+    {"discard-younger-primary", NBR_ASB0_DISCARD_YOUNGER_PRIMARY},
+    {"discard-older-primary", NBR_ASB0_DISCARD_OLDER_PRIMARY},
+    {"discard-zero-changes", NBR_ASB0_DISCARD_ZERO_CHANGES},
+    {"discard-least-changes", NBR_ASB0_DISCARD_LEAST_CHANGES},
+    {"discard-local", NBR_ASB0_DISCARD_LOCAL},
+    {"discard-remote", NBR_ASB0_DISCARD_REMOTE},
+};
+constexpr Keyword kAsb1[] = {
+    {"disconnect", NBR_ASB1_DISCONNECT},
+    {"consensus", NBR_ASB1_CONSENSUS},
+    {"violently-as0p", NBR_ASB1_VIOLENTLY_AS0P},
+    {"discard-secondary", NBR_ASB1_DISCARD_SECONDARY},
+    {"call-pri-lost-after-sb", NBR_ASB1_CALL_PRI_LOST_AFTER_SB},
+};
+constexpr Keyword kAsb2[] = {
+    {"disconnect", NBR_ASB2_DISCONNECT},
+    {"violently-as0p", NBR_ASB2_VIOLENTLY_AS0P},
+    {"call-pri-lost-after-sb", NBR_ASB2_CALL_PRI_LOST_AFTER_SB},
+};
+constexpr Keyword kDigests[] = {
+    {"crc32c", NBR_DIGEST_CRC32C},
+    {"sha1", NBR_DIGEST_SHA1},
+    {"sha256", NBR_DIGEST_SHA256},
+    {"md5", NBR_DIGEST_MD5},
+};
+
+template <size_t N> std::optional<uint8_t> Lookup(const Keyword (&table)[N], const std::string& w) {
+    for (const Keyword& k : table)
+        if (w == k.word)
+            return k.value;
+    return std::nullopt;
+}
+
+constexpr const char* kDiscardNode = "discard-node-";
+
+std::optional<std::string> AfterSb(const Option& o, Request& r) {
+    std::optional<uint8_t> v;
+    uint16_t attr = 0;
+    if (o.name == "after-sb-0pri") {
+        attr = NBR_A_AFTER_SB_0PRI;
+        if (o.value.rfind(kDiscardNode, 0) == 0) {
+            std::string node = o.value.substr(std::string(kDiscardNode).size());
+            if (!nbr_name_valid(node.c_str()))
+                return "after-sb-0pri " + o.value + ": '" + node + "' is not a valid node name";
+            r.attrs.push_back(Str(NBR_A_DISCARD_NODE, node));
+            v = NBR_ASB0_DISCARD_NODE;
+        } else {
+            v = Lookup(kAsb0, o.value);
+        }
+    } else if (o.name == "after-sb-1pri") {
+        attr = NBR_A_AFTER_SB_1PRI;
+        v = Lookup(kAsb1, o.value);
+    } else {
+        attr = NBR_A_AFTER_SB_2PRI;
+        v = Lookup(kAsb2, o.value);
+    }
+    if (!v)
+        return o.name + " " + o.value + " is not supported by this version of nbr";
+    r.attrs.push_back(U8(attr, *v));
     return std::nullopt;
 }
 
@@ -79,6 +170,22 @@ std::optional<std::string> NetOption(const Option& o, Request& r) {
         if (o.value.empty() || o.value.size() > NBR_SECRET_MAX)
             return "shared-secret must be 1 to " + std::to_string(NBR_SECRET_MAX) + " characters";
         r.attrs.push_back({NBR_A_SHARED_SECRET, {o.value.begin(), o.value.end()}});
+        return std::nullopt;
+    }
+    if (o.name == "after-sb-0pri" || o.name == "after-sb-1pri" || o.name == "after-sb-2pri")
+        return AfterSb(o, r);
+    if (o.name == "always-asbp") {
+        if (o.value == "yes")
+            r.attrs.push_back(Flag(NBR_A_ALWAYS_ASBP));
+        return std::nullopt;
+    }
+    if (o.name == "verify-alg") {
+        if (o.value.empty())
+            return std::nullopt;
+        if (std::optional<uint8_t> alg = Lookup(kDigests, o.value))
+            r.attrs.push_back(U8(NBR_A_VERIFY_ALG, *alg));
+        else
+            return "verify-alg " + o.value + " is not supported; use crc32c, sha1, sha256 or md5";
         return std::nullopt;
     }
     if (o.name == "data-integrity-alg") {
@@ -119,7 +226,7 @@ std::optional<std::string> BuildNet(const Invocation& inv, const Host& host, Req
     if (secret != alg)
         return "shared-secret and cram-hmac-alg go together: set both or neither";
     if (inv.discard_my_data)
-        r.ignored.push_back("discard-my-data");
+        r.attrs.push_back(Flag(NBR_A_DISCARD_MY_DATA));
     return std::nullopt;
 }
 
@@ -205,15 +312,20 @@ std::variant<Request, std::string> BuildRequest(const Invocation& inv, const Hos
         minor();
         break;
     case Verb::Disk:
-        if (inv.meta != "internal")
-            return "external metadata (" + inv.meta +
-                   ") is not supported yet; use 'meta-disk internal'";
         if (inv.lower.empty() || inv.lower.size() >= NBR_PATH_MAX)
             return "backing device path must be 1 to " + std::to_string(NBR_PATH_MAX - 1) +
                    " characters";
         r.cmd = NBR_ADM_ATTACH;
         minor();
         r.attrs.push_back(Str(NBR_A_BACKING_DEV, inv.lower));
+        if (inv.meta != "internal") {
+            if (inv.meta.size() >= NBR_PATH_MAX)
+                return "metadata device path must be 1 to " + std::to_string(NBR_PATH_MAX - 1) +
+                       " characters";
+            r.attrs.push_back(Str(NBR_A_META_DEV, inv.meta));
+            if (inv.meta_index && *inv.meta_index >= 0)
+                r.attrs.push_back(U32(NBR_A_META_INDEX, uint32_t(*inv.meta_index)));
+        }
         for (const Option& o : inv.options)
             if (auto err = DiskOption(o, r))
                 return *err;
@@ -248,8 +360,35 @@ std::variant<Request, std::string> BuildRequest(const Invocation& inv, const Hos
         r.cmd = NBR_ADM_GET_STATUS;
         minor();
         break;
+    case Verb::Invalidate:
+    case Verb::InvalidateRemote:
+    case Verb::PauseSync:
+    case Verb::ResumeSync:
+    case Verb::Outdate:
+        r.cmd = inv.verb == Verb::Invalidate         ? NBR_ADM_INVALIDATE
+                : inv.verb == Verb::InvalidateRemote ? NBR_ADM_INVALIDATE_REMOTE
+                : inv.verb == Verb::PauseSync        ? NBR_ADM_PAUSE_SYNC
+                : inv.verb == Verb::ResumeSync       ? NBR_ADM_RESUME_SYNC
+                                                     : NBR_ADM_OUTDATE;
+        minor();
+        break;
+    case Verb::Verify:
+        r.cmd = NBR_ADM_VERIFY;
+        minor();
+        if (inv.start_sector)
+            r.attrs.push_back(U64(NBR_A_START_SECTOR, *inv.start_sector));
+        break;
+    case Verb::NewCurrentUuid:
+        r.cmd = NBR_ADM_NEW_CURRENT_UUID;
+        minor();
+        if (inv.clear_bitmap)
+            r.attrs.push_back(Flag(NBR_A_CLEAR_BITMAP));
+        break;
     case Verb::Events:
-        return "events sends no request";
+        // The initial "exists" lines: every device's status (a dump).
+        r.cmd = NBR_ADM_GET_STATUS;
+        r.dump = true;
+        break;
     }
     return r;
 }

@@ -18,7 +18,8 @@ struct Attr {
 };
 
 struct Request {
-    uint8_t cmd = 0; // enum nbr_genl_cmd
+    uint8_t cmd = 0;   // enum nbr_genl_cmd
+    bool dump = false; // every device (NLM_F_DUMP), not one
     std::vector<Attr> attrs;
     // Options that are valid drbd.conf settings but that this module does
     // not apply; main() prints one note each.
@@ -30,8 +31,9 @@ struct Host {
     std::string node_name;
 };
 
-// The request for every verb but `events` (which only listens). A string
-// on bad input that the command-line parser cannot judge alone.
+// The request for every verb (for `events`: the status dump it prints
+// before listening). A string on bad input that the command-line parser
+// cannot judge alone.
 std::variant<Request, std::string> BuildRequest(const Invocation& inv, const Host& host);
 
 // "ipv4:10.0.0.1:7788" / "ipv6:[fd00::1]:7788" -> struct sockaddr_in(6)

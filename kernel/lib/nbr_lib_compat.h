@@ -20,6 +20,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -38,6 +39,10 @@ typedef __u64 u64;
 #define be16_to_cpu(x)	be16toh((__u16)(x))
 #define be32_to_cpu(x)	be32toh((__u32)(x))
 #define be64_to_cpu(x)	be64toh((__u64)(x))
+
+#ifndef __printf
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+#endif
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))

@@ -62,6 +62,39 @@ int nbr_proc_format_unconfigured(char *buf, size_t size, unsigned int minor);
 int nbr_proc_format_dev(char *buf, size_t size, unsigned int minor,
 			const struct nbr_proc_dev *d);
 
+/* Progress of a running resync or online verify, in plain numbers. */
+struct nbr_proc_sync {
+	u64 total_kib;		/* to sync (verify: to check) at the start */
+	u64 left_kib;		/* still to do; more than total counts as 0% */
+	u64 speed_kib;		/* KiB/s over the last few seconds */
+	u64 avg_speed_kib;	/* KiB/s since the start, pauses excluded */
+	u64 want_kib;		/* controller's target rate; 0: not shown */
+	bool verify;		/* "verified:" instead of "sync'ed:" */
+	bool paused;		/* pause-sync: " (paused)" after K/sec */
+	bool stalled;		/* no progress for a while: " (stalled)" */
+};
+
+/* Per mille done, 0..1000, rounded down. */
+unsigned int nbr_proc_sync_permille(const struct nbr_proc_sync *s);
+/*
+ * Seconds to go at the current speed; U64_MAX-like ~0ULL when the
+ * speed is 0 (paused, stalled, just started).
+ */
+u64 nbr_proc_sync_eta(const struct nbr_proc_sync *s);
+/*
+ * The two /proc/drbd progress lines of DRBD 8.4, each starting with a
+ * tab and ending with a newline:
+ *	[====>...............] sync'ed: 25.2% (191488/256000)K
+ *	finish: 0:00:12 speed: 15,360 (14,200) K/sec
+ * The bar has one '=' per full 5% minus one, then '>', then one '.' per
+ * 5% still to do (20 characters from 5% on, 21 below, as DRBD prints
+ * it). Above 4 GiB the amounts are in MiB: "(1024/8192)M". With no
+ * current speed the finish time reads "-:--:--". "want: N" follows the
+ * speeds when want_kib is set.
+ */
+int nbr_proc_format_sync(char *buf, size_t size,
+			 const struct nbr_proc_sync *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,8 @@ def run(c):
     a = c.a
     events = a.spawn("drbdsetup events --json > /tmp/events & echo $! > /tmp/events.pid; wait")
     a.wait_for("test -s /tmp/events.pid", 30)
+    # Subscribed and done listing the (no) existing devices.
+    a.wait_for("grep -q exists-end /tmp/events", 30)
 
     refused(a, "drbdsetup /dev/nb3 status", "no device nb3 (create it with new-minor)")
     refused(a, "drbdsetup new-minor 40 --resource r0",
@@ -52,8 +54,11 @@ def run(c):
 
     a.run("kill $(cat /tmp/events.pid)")
     events.wait(check=False)
-    # Changes only (not the initial "exists" dump of the current state).
-    lines = [l for l in a.out("cat /tmp/events").splitlines() if '"reason":"' in l]
+    out = a.out("cat /tmp/events").splitlines()
+    # The listing of existing devices ends with one "exists-end" line;
+    # every line after it is a change.
+    assert out[0] == '{"event":"exists-end"}', out
+    lines = out[1:]
     reasons = [l.split('"reason":"')[1].rstrip('"}') for l in lines]
     assert reasons == ["attach", "attached", "primary --force", "secondary", "detach"], lines
     seqs = [int(l.split('"seq":')[1].split(",")[0]) for l in lines]

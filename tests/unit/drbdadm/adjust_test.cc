@@ -81,7 +81,7 @@ TEST_F(Adjust, ChangedPeerAddressReconnects) {
 }
 
 TEST_F(Adjust, ChangedDiskOptionReattaches) {
-    Show(RunningR0("", "    al-extents 257;\n"));
+    Show(RunningR0("", "    c-min-rate 1M;\n"));
     EXPECT_EQ(Run({"adjust", "r0"}), 0);
     EXPECT_EQ(runner.log, (Lines{kShow, "drbdsetup /dev/nb0 detach", kAttach}));
 }

@@ -75,10 +75,95 @@ TEST(Cli, DiskExternalNeedsIndex) {
     Invocation i = Ok({"/dev/nb0", "disk", "/dev/vdb", "/dev/vdc", "-1"});
     EXPECT_EQ(i.meta, "/dev/vdc");
     EXPECT_EQ(i.meta_index, -1);
+    EXPECT_EQ(Ok({"/dev/nb0", "disk", "/dev/vdb", "/dev/vdc", "flexible"}).meta_index, -1);
+    EXPECT_EQ(Ok({"/dev/nb0", "disk", "/dev/vdb", "/dev/vdc", "7"}).meta_index, 7);
     EXPECT_NE(Err({"/dev/nb0", "disk", "/dev/vdb", "/dev/vdc"}).find("needs an index"),
               std::string::npos);
     EXPECT_NE(Err({"/dev/nb0", "disk", "/dev/vdb", "internal", "0"}).find("takes no index"),
               std::string::npos);
+}
+
+TEST(Cli, DiskExternalBadIndexOrDevice) {
+    for (const char* bad : {"-2", "flex", "1x", "99999999999"})
+        EXPECT_NE(Err({"/dev/nb0", "disk", "/dev/vdb", "/dev/vdc", bad})
+                      .find("metadata index must be 'flexible', -1 (flexible) or a number >= 0, "
+                            "got '" +
+                            std::string(bad) + "'"),
+                  std::string::npos)
+            << bad;
+    EXPECT_NE(Err({"/dev/nb0", "disk", "/dev/vdb", "vdc", "0"})
+                  .find("metadata device 'vdc' is not an absolute path"),
+              std::string::npos);
+    EXPECT_NE(Err({"/dev/nb0", "disk", "/dev/vdb", "/dev/vdb", "flexible"})
+                  .find("is the backing device itself; use 'internal'"),
+              std::string::npos);
+}
+
+TEST(Cli, DiskResyncOptionRanges) {
+    std::vector<std::string> base = {"/dev/nb0", "disk", "/dev/vdb", "internal"};
+    auto with = [&](const char* opt) {
+        std::vector<std::string> a = base;
+        a.push_back(opt);
+        return a;
+    };
+    EXPECT_NE(Err(with("--al-extents=65535")).find("'al-extents' must be between 7 and 65534"),
+              std::string::npos);
+    EXPECT_NE(Err(with("--resync-rate=0")).find("'resync-rate' must be between 1 and 4194304"),
+              std::string::npos);
+    EXPECT_NE(Err(with("--resync-rate=fast")).find("'resync-rate' expects a size"),
+              std::string::npos);
+    EXPECT_NE(Err(with("--c-plan-ahead=301")).find("'c-plan-ahead' must be between 0 and 300"),
+              std::string::npos);
+    EXPECT_NE(Err(with("--c-max-rate=100")).find("'c-max-rate' must be between 250"),
+              std::string::npos);
+    EXPECT_NE(Err(with("--c-min-rate=-1")).find("'c-min-rate' expects a size"), std::string::npos);
+    Invocation i = Ok(with("--c-min-rate=1M"));
+    ASSERT_EQ(i.options.size(), 1u);
+    EXPECT_EQ(i.options[0], (Option{"c-min-rate", "1024"})); // KiB/s
+}
+
+TEST(Cli, ResyncVerbs) {
+    EXPECT_EQ(Ok({"/dev/nb1", "invalidate"}).verb, Verb::Invalidate);
+    EXPECT_EQ(Ok({"invalidate-remote", "/dev/nb1"}).verb, Verb::InvalidateRemote);
+    EXPECT_EQ(Ok({"1", "pause-sync"}).verb, Verb::PauseSync);
+    EXPECT_EQ(Ok({"/dev/nb1", "resume-sync"}).verb, Verb::ResumeSync);
+    EXPECT_EQ(Ok({"/dev/nb1", "outdate"}).verb, Verb::Outdate);
+    Invocation v = Ok({"/dev/nb1", "verify"});
+    EXPECT_EQ(v.verb, Verb::Verify);
+    EXPECT_FALSE(v.start_sector);
+    EXPECT_EQ(Ok({"/dev/nb1", "verify", "--start=2048"}).start_sector, 2048u);
+    Invocation n = Ok({"/dev/nb1", "new-current-uuid"});
+    EXPECT_EQ(n.verb, Verb::NewCurrentUuid);
+    EXPECT_FALSE(n.clear_bitmap);
+    EXPECT_TRUE(Ok({"/dev/nb1", "new-current-uuid", "--clear-bitmap"}).clear_bitmap);
+}
+
+TEST(Cli, ResyncVerbErrors) {
+    EXPECT_NE(Err({"/dev/nb1", "verify", "--start="}).find("--start"), std::string::npos);
+    for (const char* bad : {"-1", "abc", "12k", "18446744073709551616"})
+        EXPECT_NE(Err({"/dev/nb1", "verify", std::string("--start=") + bad})
+                      .find("--start must be a sector number"),
+                  std::string::npos)
+            << bad;
+    EXPECT_NE(Err({"/dev/nb1", "invalidate", "--force"}).find("--force"), std::string::npos);
+    EXPECT_NE(Err({"/dev/nb1", "pause-sync", "extra"}).find("extra"), std::string::npos);
+    EXPECT_NE(Err({"/dev/nb1", "verify", "--clear-bitmap"}).find("--clear-bitmap"),
+              std::string::npos);
+    EXPECT_NE(Err({"/dev/sda", "outdate"}).find("got '/dev/sda'"), std::string::npos);
+    EXPECT_NE(Err({"invalidate"}).find("device"), std::string::npos);
+}
+
+TEST(Cli, ResyncVerbsHaveHelp) {
+    for (const char* verb : {"invalidate", "invalidate-remote", "pause-sync", "resume-sync",
+                             "verify", "new-current-uuid", "outdate"}) {
+        ParseOutcome o = Parse({verb, "--help"});
+        EXPECT_EQ(o.exit_code, 0) << verb;
+        EXPECT_FALSE(o.inv);
+        EXPECT_NE(o.out.find(verb), std::string::npos) << o.out;
+    }
+    EXPECT_NE(Parse({"verify", "--help"}).out.find("--start"), std::string::npos);
+    EXPECT_NE(Parse({"new-current-uuid", "--help"}).out.find("--clear-bitmap"), std::string::npos);
+    EXPECT_NE(Parse({"--help"}).out.find("invalidate-remote"), std::string::npos);
 }
 
 TEST(Cli, DiskOptionErrors) {

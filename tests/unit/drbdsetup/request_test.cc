@@ -1,4 +1,5 @@
 #include "drbdsetup/request.h"
+#include "nbr_sync.h"
 
 #include <arpa/inet.h>
 #include <cstring>
@@ -62,19 +63,52 @@ TEST(Request, RolesAndForce) {
 
 TEST(Request, DiskAppliesIoErrorAndSizeAndReportsTheRest) {
     Request r = Build({"/dev/nb0", "disk", "/dev/vdb", "internal", "--on-io-error=pass_on",
-                       "--size=1M", "--resync-rate=100M"});
+                       "--size=1M", "--disk-timeout=50"});
     EXPECT_EQ(r.cmd, NBR_ADM_ATTACH);
     EXPECT_EQ(*Find(r, NBR_A_BACKING_DEV),
               (Attr{NBR_A_BACKING_DEV, {'/', 'd', 'e', 'v', '/', 'v', 'd', 'b', 0}}));
     EXPECT_EQ(*Find(r, NBR_A_ON_IO_ERROR), U8(NBR_A_ON_IO_ERROR, NBR_IOERR_PASS_ON));
     EXPECT_EQ(*Find(r, NBR_A_SIZE_LIMIT), U64(NBR_A_SIZE_LIMIT, 2048));
-    EXPECT_EQ(r.ignored, std::vector<std::string>{"resync-rate"});
+    EXPECT_EQ(Find(r, NBR_A_META_DEV), nullptr);
+    EXPECT_EQ(Find(r, NBR_A_META_INDEX), nullptr);
+    EXPECT_EQ(r.ignored, std::vector<std::string>{"disk-timeout"});
+}
+
+TEST(Request, DiskResyncOptionsInTheKernelsUnits) {
+    Request r =
+        Build({"/dev/nb0", "disk", "/dev/vdb", "internal", "--al-extents=3001",
+               "--resync-rate=100M", "--c-plan-ahead=0", "--c-max-rate=200M", "--c-min-rate=4096"});
+    EXPECT_EQ(*Find(r, NBR_A_AL_EXTENTS), U32(NBR_A_AL_EXTENTS, 3001));
+    EXPECT_EQ(*Find(r, NBR_A_RESYNC_RATE), U32(NBR_A_RESYNC_RATE, 102400)); // KiB/s
+    EXPECT_EQ(*Find(r, NBR_A_C_PLAN_AHEAD), U32(NBR_A_C_PLAN_AHEAD, 0));    // 0.1 s
+    EXPECT_EQ(*Find(r, NBR_A_C_MAX_RATE), U32(NBR_A_C_MAX_RATE, 204800));
+    EXPECT_EQ(*Find(r, NBR_A_C_MIN_RATE), U32(NBR_A_C_MIN_RATE, 4096));
+    EXPECT_TRUE(r.ignored.empty());
+}
+
+TEST(Request, ExternalMetadataFlexibleAndIndexed) {
+    for (const char* flexible : {"flexible", "-1"}) {
+        Request r = Build({"/dev/nb0", "disk", "/dev/vdb", "/dev/vdc", flexible});
+        EXPECT_EQ(r.cmd, NBR_ADM_ATTACH);
+        EXPECT_EQ(*Find(r, NBR_A_BACKING_DEV), Str(NBR_A_BACKING_DEV, "/dev/vdb"));
+        EXPECT_EQ(*Find(r, NBR_A_META_DEV), Str(NBR_A_META_DEV, "/dev/vdc"));
+        EXPECT_EQ(Find(r, NBR_A_META_INDEX), nullptr) << flexible;
+    }
+    Request r = Build({"/dev/nb0", "disk", "/dev/vdb", "/dev/vdc", "3"});
+    EXPECT_EQ(*Find(r, NBR_A_META_DEV), Str(NBR_A_META_DEV, "/dev/vdc"));
+    EXPECT_EQ(*Find(r, NBR_A_META_INDEX), U32(NBR_A_META_INDEX, 3));
+    r = Build({"/dev/nb0", "disk", "/dev/vdb", "/dev/vdc", "0"});
+    EXPECT_EQ(*Find(r, NBR_A_META_INDEX), U32(NBR_A_META_INDEX, 0));
+}
+
+TEST(Request, ExternalMetadataPathTooLong) {
+    std::string meta = "/dev/" + std::string(NBR_PATH_MAX, 'x');
+    EXPECT_NE(BuildErr({"/dev/nb0", "disk", "/dev/vdb", meta, "0"})
+                  .find("metadata device path must be 1 to 127 characters"),
+              std::string::npos);
 }
 
 TEST(Request, DiskRefusesWhatTheModuleCannotDo) {
-    EXPECT_NE(BuildErr({"/dev/nb0", "disk", "/dev/vdb", "/dev/vdc", "0"})
-                  .find("external metadata (/dev/vdc) is not supported yet"),
-              std::string::npos);
     EXPECT_NE(
         BuildErr({"/dev/nb0", "disk", "/dev/vdb", "internal", "--on-io-error=call-local-io-error"})
             .find("not supported"),
@@ -82,9 +116,10 @@ TEST(Request, DiskRefusesWhatTheModuleCannotDo) {
 }
 
 TEST(Request, NetAddressesAndOptions) {
-    Request r = Build({"/dev/nb0", "net", "ipv4:10.99.0.1:7788", "ipv6:[fd00::2]:7789", "B",
-                       "--timeout=30", "--cram-hmac-alg=sha256", "--shared-secret=s3cret",
-                       "--data-integrity-alg=crc32c", "--after-sb-0pri=discard-local"});
+    Request r =
+        Build({"/dev/nb0", "net", "ipv4:10.99.0.1:7788", "ipv6:[fd00::2]:7789", "B", "--timeout=30",
+               "--cram-hmac-alg=sha256", "--shared-secret=s3cret", "--data-integrity-alg=crc32c",
+               "--after-sb-0pri=discard-local", "--ko-count=3"});
     EXPECT_EQ(r.cmd, NBR_ADM_CONNECT);
     const Attr* my = Find(r, NBR_A_MY_ADDR);
     ASSERT_NE(my, nullptr);
@@ -110,7 +145,140 @@ TEST(Request, NetAddressesAndOptions) {
     EXPECT_EQ(*Find(r, NBR_A_SHARED_SECRET),
               (Attr{NBR_A_SHARED_SECRET, {'s', '3', 'c', 'r', 'e', 't'}}));
     EXPECT_EQ(*Find(r, NBR_A_INTEGRITY_ALG), U8(NBR_A_INTEGRITY_ALG, NBR_INTEGRITY_CRC32C));
-    EXPECT_EQ(r.ignored, std::vector<std::string>{"after-sb-0pri"});
+    EXPECT_EQ(*Find(r, NBR_A_AFTER_SB_0PRI), U8(NBR_A_AFTER_SB_0PRI, NBR_ASB0_DISCARD_LOCAL));
+    EXPECT_EQ(Find(r, NBR_A_DISCARD_MY_DATA), nullptr);
+    EXPECT_EQ(Find(r, NBR_A_ALWAYS_ASBP), nullptr);
+    EXPECT_EQ(r.ignored, std::vector<std::string>{"ko-count"});
+}
+
+std::vector<std::string> Net(std::vector<std::string> extra) {
+    std::vector<std::string> args = {"/dev/nb0", "net", "ipv4:10.0.0.1:7788", "ipv4:10.0.0.2:7788",
+                                     "C"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+}
+
+TEST(Request, AfterSplitBrainPolicies) {
+    const std::pair<const char*, uint8_t> asb0[] = {
+        {"disconnect", NBR_ASB0_DISCONNECT},
+        {"discard-younger-primary", NBR_ASB0_DISCARD_YOUNGER_PRIMARY},
+        {"discard-older-primary", NBR_ASB0_DISCARD_OLDER_PRIMARY},
+        {"discard-zero-changes", NBR_ASB0_DISCARD_ZERO_CHANGES},
+        {"discard-least-changes", NBR_ASB0_DISCARD_LEAST_CHANGES},
+        {"discard-local", NBR_ASB0_DISCARD_LOCAL},
+        {"discard-remote", NBR_ASB0_DISCARD_REMOTE},
+    };
+    for (auto [word, value] : asb0) {
+        Request r = Build(Net({std::string("--after-sb-0pri=") + word}));
+        EXPECT_EQ(*Find(r, NBR_A_AFTER_SB_0PRI), U8(NBR_A_AFTER_SB_0PRI, value)) << word;
+        EXPECT_EQ(Find(r, NBR_A_DISCARD_NODE), nullptr);
+    }
+    const std::pair<const char*, uint8_t> asb1[] = {
+        {"disconnect", NBR_ASB1_DISCONNECT},
+        {"consensus", NBR_ASB1_CONSENSUS},
+        {"violently-as0p", NBR_ASB1_VIOLENTLY_AS0P},
+        {"discard-secondary", NBR_ASB1_DISCARD_SECONDARY},
+        {"call-pri-lost-after-sb", NBR_ASB1_CALL_PRI_LOST_AFTER_SB},
+    };
+    for (auto [word, value] : asb1)
+        EXPECT_EQ(*Find(Build(Net({std::string("--after-sb-1pri=") + word})), NBR_A_AFTER_SB_1PRI),
+                  U8(NBR_A_AFTER_SB_1PRI, value))
+            << word;
+    const std::pair<const char*, uint8_t> asb2[] = {
+        {"disconnect", NBR_ASB2_DISCONNECT},
+        {"violently-as0p", NBR_ASB2_VIOLENTLY_AS0P},
+        {"call-pri-lost-after-sb", NBR_ASB2_CALL_PRI_LOST_AFTER_SB},
+    };
+    for (auto [word, value] : asb2)
+        EXPECT_EQ(*Find(Build(Net({std::string("--after-sb-2pri=") + word})), NBR_A_AFTER_SB_2PRI),
+                  U8(NBR_A_AFTER_SB_2PRI, value))
+            << word;
+}
+
+TEST(Request, DiscardNodeSendsTheName) {
+    Request r = Build(Net({"--after-sb-0pri=discard-node-bravo"}));
+    EXPECT_EQ(*Find(r, NBR_A_AFTER_SB_0PRI), U8(NBR_A_AFTER_SB_0PRI, NBR_ASB0_DISCARD_NODE));
+    EXPECT_EQ(*Find(r, NBR_A_DISCARD_NODE), Str(NBR_A_DISCARD_NODE, "bravo"));
+}
+
+TEST(Request, AfterSplitBrainBadWordsAreRefused) {
+    ParseOutcome o = Parse(Net({"--after-sb-0pri=discard-secondary"}));
+    EXPECT_FALSE(o.inv);
+    EXPECT_NE(o.err.find("invalid value 'discard-secondary' for 'after-sb-0pri'"),
+              std::string::npos)
+        << o.err;
+    EXPECT_NE(o.err.find("discard-node-NAME"), std::string::npos) << o.err;
+    o = Parse(Net({"--after-sb-2pri=consensus"}));
+    EXPECT_FALSE(o.inv);
+    EXPECT_NE(o.err.find("invalid value 'consensus' for 'after-sb-2pri'"), std::string::npos);
+    o = Parse(Net({"--after-sb-0pri=discard-node-"}));
+    EXPECT_FALSE(o.inv) << "a node name is needed";
+    EXPECT_NE(BuildErr(Net({"--after-sb-0pri=discard-node-a/b"}))
+                  .find("after-sb-0pri discard-node-a/b: 'a/b' is not a valid node name"),
+              std::string::npos);
+}
+
+TEST(Request, AlwaysAsbpAndDiscardMyDataAreFlags) {
+    Request r = Build(Net({"--always-asbp", "--discard-my-data"}));
+    ASSERT_NE(Find(r, NBR_A_ALWAYS_ASBP), nullptr);
+    EXPECT_TRUE(Find(r, NBR_A_ALWAYS_ASBP)->data.empty());
+    ASSERT_NE(Find(r, NBR_A_DISCARD_MY_DATA), nullptr);
+    EXPECT_TRUE(Find(r, NBR_A_DISCARD_MY_DATA)->data.empty());
+    EXPECT_TRUE(r.ignored.empty());
+    EXPECT_EQ(Find(Build(Net({"--always-asbp=no"})), NBR_A_ALWAYS_ASBP), nullptr);
+    ParseOutcome o = Parse(Net({"--always-asbp=maybe"}));
+    EXPECT_FALSE(o.inv);
+    EXPECT_NE(o.err.find("'always-asbp' expects yes or no, got 'maybe'"), std::string::npos);
+}
+
+TEST(Request, VerifyAlgorithms) {
+    const std::pair<const char*, uint8_t> algs[] = {
+        {"crc32c", NBR_DIGEST_CRC32C},
+        {"sha1", NBR_DIGEST_SHA1},
+        {"sha256", NBR_DIGEST_SHA256},
+        {"md5", NBR_DIGEST_MD5},
+    };
+    for (auto [name, value] : algs)
+        EXPECT_EQ(*Find(Build(Net({std::string("--verify-alg=") + name})), NBR_A_VERIFY_ALG),
+                  U8(NBR_A_VERIFY_ALG, value))
+            << name;
+    EXPECT_EQ(Find(Build(Net({"--verify-alg="})), NBR_A_VERIFY_ALG), nullptr);
+    EXPECT_EQ(BuildErr(Net({"--verify-alg=sha512"})),
+              "verify-alg sha512 is not supported; use crc32c, sha1, sha256 or md5");
+}
+
+TEST(Request, ResyncVerbsAreOneRequestEach) {
+    const std::pair<const char*, uint8_t> verbs[] = {
+        {"invalidate", NBR_ADM_INVALIDATE}, {"invalidate-remote", NBR_ADM_INVALIDATE_REMOTE},
+        {"pause-sync", NBR_ADM_PAUSE_SYNC}, {"resume-sync", NBR_ADM_RESUME_SYNC},
+        {"verify", NBR_ADM_VERIFY},         {"new-current-uuid", NBR_ADM_NEW_CURRENT_UUID},
+        {"outdate", NBR_ADM_OUTDATE},
+    };
+    for (auto [verb, cmd] : verbs) {
+        Request r = Build({"/dev/nb4", verb});
+        EXPECT_EQ(r.cmd, cmd) << verb;
+        EXPECT_FALSE(r.dump);
+        ASSERT_EQ(r.attrs.size(), 1u) << verb;
+        EXPECT_EQ(r.attrs[0], U32(NBR_A_MINOR, 4));
+    }
+}
+
+TEST(Request, VerifyStartAndClearBitmap) {
+    Request v = Build({"/dev/nb0", "verify", "--start=123456789012"});
+    EXPECT_EQ(*Find(v, NBR_A_START_SECTOR), U64(NBR_A_START_SECTOR, 123456789012ull));
+    v = Build({"verify", "/dev/nb0", "--start", "0"});
+    EXPECT_EQ(*Find(v, NBR_A_START_SECTOR), U64(NBR_A_START_SECTOR, 0));
+    Request n = Build({"/dev/nb0", "new-current-uuid", "--clear-bitmap"});
+    ASSERT_NE(Find(n, NBR_A_CLEAR_BITMAP), nullptr);
+    EXPECT_TRUE(Find(n, NBR_A_CLEAR_BITMAP)->data.empty());
+    EXPECT_EQ(Find(Build({"/dev/nb0", "new-current-uuid"}), NBR_A_CLEAR_BITMAP), nullptr);
+}
+
+TEST(Request, EventsDumpsEveryDeviceFirst) {
+    Request r = Build({"events"});
+    EXPECT_EQ(r.cmd, NBR_ADM_GET_STATUS);
+    EXPECT_TRUE(r.dump);
+    EXPECT_TRUE(r.attrs.empty());
 }
 
 TEST(Request, NetRefusesBadAddressesAndHalfAuth) {

@@ -92,3 +92,97 @@ TEST(ProcFormat, ReportsTruncation) {
     char small[10];
     EXPECT_EQ(nbr_proc_format_version(small, sizeof small), -ENOSPC);
 }
+
+namespace {
+
+struct nbr_proc_sync Sync(uint64_t total, uint64_t left, uint64_t speed, uint64_t avg) {
+    struct nbr_proc_sync s {};
+    s.total_kib = total;
+    s.left_kib = left;
+    s.speed_kib = speed;
+    s.avg_speed_kib = avg;
+    return s;
+}
+
+std::string FormatSync(const struct nbr_proc_sync& s) {
+    char buf[256];
+    int n = nbr_proc_format_sync(buf, sizeof buf, &s);
+    EXPECT_GT(n, 0);
+    EXPECT_EQ(static_cast<std::size_t>(n), std::string(buf).size());
+    return buf;
+}
+
+// The bar between '[' and ']'.
+std::string Bar(const struct nbr_proc_sync& s) {
+    std::string t = FormatSync(s);
+    return t.substr(2, t.find(']') - 2);
+}
+
+} // namespace
+
+// 64512 of 256000 KiB done = 25.2%; 191488 KiB left at 15360 KiB/s = 12 s.
+TEST(ProcSyncFormat, ResyncLinesLikeDrbd84) {
+    EXPECT_EQ(FormatSync(Sync(256000, 191488, 15360, 14200)),
+              "\t[====>...............] sync'ed: 25.2% (191488/256000)K\n"
+              "\tfinish: 0:00:12 speed: 15,360 (14,200) K/sec\n");
+}
+
+TEST(ProcSyncFormat, VerifyPausedWantAndStalled) {
+    auto s = Sync(1000, 10, 0, 999);
+    s.verify = true;
+    s.paused = true;
+    s.want_kib = 250;
+    EXPECT_EQ(FormatSync(s), "\t[==================>.] verified: 99.0% (10/1000)K\n"
+                             "\tfinish: -:--:-- speed: 0 (999) want: 250 K/sec (paused)\n");
+    s.paused = false;
+    s.stalled = true;
+    s.want_kib = 0;
+    EXPECT_NE(FormatSync(s).find(" (999) K/sec (stalled)\n"), std::string::npos);
+}
+
+TEST(ProcSyncFormat, BarHasOneEqualsPerFivePercentMinusOne) {
+    EXPECT_EQ(Bar(Sync(1000, 1000, 1, 1)), ">...................."); // 0%: 21 as in DRBD
+    EXPECT_EQ(Bar(Sync(1000, 951, 1, 1)), ">....................");  // 4.9%
+    EXPECT_EQ(Bar(Sync(1000, 950, 1, 1)), ">...................");   // 5.0%
+    EXPECT_EQ(Bar(Sync(1000, 500, 1, 1)), "=========>..........");   // 50%
+    EXPECT_EQ(Bar(Sync(1000, 0, 1, 1)), "===================>");     // 100%
+    EXPECT_NE(FormatSync(Sync(1000, 0, 1, 1)).find("sync'ed:100.0% (0/1000)K"), std::string::npos);
+    EXPECT_NE(FormatSync(Sync(1000, 1000, 1, 1)).find("sync'ed:  0.0% (1000/1000)K"),
+              std::string::npos);
+}
+
+TEST(ProcSyncFormat, LargeAmountsInMiBAndLongEtas) {
+    // 8 GiB total, 6 GiB left, 1 KiB/s: 6291456 s = 1747:37:36.
+    auto s = Sync(8ull << 20, 6ull << 20, 1, 1234567);
+    EXPECT_EQ(FormatSync(s), "\t[====>...............] sync'ed: 25.0% (6144/8192)M\n"
+                             "\tfinish: 1747:37:36 speed: 1 (1,234,567) K/sec\n");
+    // Exactly 4 GiB still counts in KiB, as in DRBD.
+    EXPECT_NE(FormatSync(Sync(4ull << 20, 0, 1, 1)).find("(0/4194304)K"), std::string::npos);
+    EXPECT_EQ(nbr_proc_sync_eta(&s), 6291456u);
+}
+
+TEST(ProcSyncFormat, ThousandsSeparators) {
+    EXPECT_NE(FormatSync(Sync(10, 5, 999, 1000)).find("speed: 999 (1,000) K/sec"),
+              std::string::npos);
+    EXPECT_NE(FormatSync(Sync(10, 5, 1000001, 12345678901ull))
+                  .find("speed: 1,000,001 (12,345,678,901) K/sec"),
+              std::string::npos);
+}
+
+TEST(ProcSyncFormat, OddInputsStayInRange) {
+    auto nothing = Sync(0, 0, 0, 0);
+    EXPECT_EQ(nbr_proc_sync_permille(&nothing), 0u);
+    auto more_left = Sync(100, 200, 5, 5);
+    EXPECT_EQ(nbr_proc_sync_permille(&more_left), 0u);
+    EXPECT_NE(FormatSync(more_left).find("  0.0% (100/100)K"), std::string::npos);
+    auto huge = Sync(~0ull, ~0ull / 2, 1, 1);
+    EXPECT_EQ(nbr_proc_sync_permille(&huge), 500u);
+}
+
+TEST(ProcSyncFormat, ReportsTruncation) {
+    auto s = Sync(256000, 191488, 15360, 14200);
+    char buf[30];
+    EXPECT_EQ(nbr_proc_format_sync(buf, sizeof buf, &s), -ENOSPC);
+    EXPECT_EQ(std::string(buf).size(), sizeof buf - 1);
+    EXPECT_EQ(std::string(buf), "\t[====>...............] sync'");
+}
