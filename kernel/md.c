@@ -334,6 +334,7 @@ int nbr_md_open(struct nbr_device *dev, struct block_device *bdev,
 	md = kzalloc(sizeof(*md), GFP_KERNEL);
 	if (!md)
 		return -ENOMEM;
+	md->conf = *dc;
 	mutex_init(&md->mutex);
 	spin_lock_init(&md->bm_lock);
 	atomic64_set(&md->al_writes, 0);

@@ -46,6 +46,7 @@ struct nbr_disk_conf {
  * not call nbr_change_state() (its hook takes md->mutex).
  */
 struct nbr_md {
+	struct nbr_disk_conf conf;	/* as attach asked; read-only */
 	struct block_device *bdev;	/* metadata device */
 	bool own_bdev;			/* external: opened by us, put at free */
 

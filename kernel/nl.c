@@ -250,6 +250,35 @@ static int put_sync(struct sk_buff *skb, struct nbr_device *dev)
 	return 0;
 }
 
+/* Where the metadata is and the disk options, for "show" and adjust. */
+static int put_disk_conf(struct sk_buff *skb, struct nbr_device *dev)
+{
+	const struct nbr_rs_conf *rc = &dev->rs_conf;
+	struct block_device *bdev;
+	int err = 0;
+
+	if (!nbr_get_local(dev, &bdev))
+		return 0;
+	if (dev->md) {
+		const struct nbr_disk_conf *dc = &dev->md->conf;
+
+		if ((dc->meta_path[0] &&
+		     nla_put_string(skb, NBR_A_META_DEV, dc->meta_path)) ||
+		    (dc->meta_path[0] && dc->meta_index >= 0 &&
+		     nla_put_u32(skb, NBR_A_META_INDEX, dc->meta_index)) ||
+		    (dc->al_extents &&
+		     nla_put_u32(skb, NBR_A_AL_EXTENTS, dc->al_extents)))
+			err = -EMSGSIZE;
+	}
+	nbr_put_local(dev);
+	if (err || nla_put_u32(skb, NBR_A_RESYNC_RATE, rc->resync_rate) ||
+	    nla_put_u32(skb, NBR_A_C_PLAN_AHEAD, rc->c_plan_ahead) ||
+	    nla_put_u32(skb, NBR_A_C_MAX_RATE, rc->c_max_rate) ||
+	    nla_put_u32(skb, NBR_A_C_MIN_RATE, rc->c_min_rate))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /* Generation identifiers and metadata flags while a disk is attached. */
 static int put_md(struct sk_buff *skb, struct nbr_device *dev)
 {
@@ -293,7 +322,8 @@ static int put_status(struct sk_buff *skb, struct nbr_device *dev)
 	    (nla_put_string(skb, NBR_A_BACKING_DEV, dev->backing_path) ||
 	     nla_put_u64_64bit(skb, NBR_A_SIZE_LIMIT, dev->size_limit,
 			       NBR_A_PAD) ||
-	     nla_put_u8(skb, NBR_A_ON_IO_ERROR, dev->on_io_error)))
+	     nla_put_u8(skb, NBR_A_ON_IO_ERROR, dev->on_io_error) ||
+	     put_disk_conf(skb, dev)))
 		return -EMSGSIZE;
 	if (put_net_conf(skb, dev) || put_md(skb, dev) || put_sync(skb, dev))
 		return -EMSGSIZE;

@@ -105,6 +105,23 @@ static void nbr_proc_fill(struct nbr_device *dev, struct nbr_proc_dev *d)
 	d->wo = NBR_WO_FLUSH;
 }
 
+/* The progress lines of a running resync or verify; 0 when none runs. */
+static int nbr_proc_show_sync(struct nbr_device *dev, char *buf, size_t size)
+{
+	struct nbr_rs_progress p;
+	struct nbr_proc_sync s = {};
+
+	if (!nbr_rs_progress(dev, &p))
+		return 0;
+	s.total_kib = p.total_kib;
+	s.left_kib = p.left_kib;
+	s.speed_kib = p.speed_kib;
+	s.avg_speed_kib = p.avg_speed_kib;
+	s.verify = p.verify;
+	s.paused = p.paused;
+	return nbr_proc_format_sync(buf, size, &s);
+}
+
 /* DRBD shows a minor without disk and network as "Unconfigured". */
 static bool nbr_proc_unconfigured(const struct nbr_state *st)
 {
@@ -139,6 +156,11 @@ static int nbr_proc_show(struct seq_file *m, void *v)
 		if (len < 0)
 			break;
 		seq_puts(m, buf);
+		len = nbr_proc_show_sync(dev, buf, sizeof(buf));
+		if (len < 0)
+			break;
+		if (len)
+			seq_puts(m, buf);
 	}
 	mutex_unlock(&nbr_devs_lock);
 	return len < 0 ? len : 0;

@@ -151,7 +151,7 @@ TEST(Encode, ParamsBytes) {
 
 TEST(Encode, StateBytes) {
     struct nbr_state_msg s {
-        NBR_R_PRIMARY, NBR_D_UPTODATE, NBR_C_CONNECTED
+        NBR_R_PRIMARY, NBR_D_UPTODATE, NBR_C_CONNECTED, 0
     };
     EXPECT_EQ(Encode([&](void* b, size_t n) { return nbr_encode_state(b, n, &s); }),
               Hex("4e425231 0004 0000 00000008 00000000 0001 0008 000a 0000"));
