@@ -48,6 +48,8 @@ struct nbr_disk_conf {
 struct nbr_md {
 	struct block_device *bdev;	/* metadata device */
 	bool own_bdev;			/* external: opened by us, put at free */
+	/* As attached, al_extents the size in use. Read-only after open. */
+	struct nbr_disk_conf conf;
 
 	/*
 	 * Superblock (host form) and the generation identifiers in it.
@@ -122,6 +124,8 @@ void nbr_md_after_state(struct nbr_device *dev, const struct nbr_state *os,
  * written; false when diskless. Any context.
  */
 bool nbr_md_get_gi(struct nbr_device *dev, struct nbr_gi *gi, u32 *flags);
+/* Where the metadata is and the AL size in use; false when diskless. */
+bool nbr_md_get_conf(struct nbr_device *dev, struct nbr_disk_conf *dc);
 /* Out-of-sync KiB (bitmap weight * 4) and metadata write counters. */
 void nbr_md_counters(struct nbr_device *dev, u64 *oos_kib, u64 *al_writes,
 		     u64 *bm_writes);

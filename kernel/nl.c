@@ -68,6 +68,12 @@ static int nbr_validate_name(const struct nlattr *attr,
 	return -EINVAL;
 }
 
+/* Wider than NLA_POLICY_RANGE's s16 bounds. */
+static const struct netlink_range_validation nbr_al_extents_range = {
+	.min = NBR_AL_EXTENTS_MIN,
+	.max = NBR_AL_EXTENTS_MAX,
+};
+
 /* Only what userspace may send; reply-only attributes are rejected. */
 static const struct nla_policy nbr_policy[NBR_A_MAX + 1] = {
 	[NBR_A_MINOR] = NLA_POLICY_MAX(NLA_U32, NBR_MINOR_COUNT_MAX - 1),
@@ -114,8 +120,8 @@ static const struct nla_policy nbr_policy[NBR_A_MAX + 1] = {
 	[NBR_A_META_DEV] = { .type = NLA_NUL_STRING,
 			     .len = NBR_PATH_MAX - 1 },
 	[NBR_A_META_INDEX] = NLA_POLICY_MAX(NLA_U32, 255),
-	[NBR_A_AL_EXTENTS] = NLA_POLICY_RANGE(NLA_U32, NBR_AL_EXTENTS_MIN,
-					      NBR_AL_EXTENTS_MAX),
+	[NBR_A_AL_EXTENTS] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						   &nbr_al_extents_range),
 	[NBR_A_UUID_CURRENT] = { .type = NLA_REJECT },
 	[NBR_A_UUID_BITMAP] = { .type = NLA_REJECT },
 	[NBR_A_UUID_HISTORY1] = { .type = NLA_REJECT },
@@ -182,7 +188,25 @@ static int put_net_conf(struct sk_buff *skb, struct nbr_device *dev)
 	return 0;
 }
 
-/* Generation identifiers and metadata flags while a disk is attached. */
+/* Where the metadata is and the activity-log size in use. */
+static int put_md_conf(struct sk_buff *skb, struct nbr_device *dev)
+{
+	struct nbr_disk_conf dc;	/* 136 bytes */
+
+	if (!nbr_md_get_conf(dev, &dc))
+		return 0;
+	if (dc.meta_path[0] &&
+	    (nla_put_string(skb, NBR_A_META_DEV, dc.meta_path) ||
+	     (dc.meta_index >= 0 &&
+	      nla_put_u32(skb, NBR_A_META_INDEX, dc.meta_index))))
+		return -EMSGSIZE;
+	return nla_put_u32(skb, NBR_A_AL_EXTENTS, dc.al_extents);
+}
+
+/*
+ * Generation identifiers and metadata flags while a disk is attached,
+ * and where the metadata is.
+ */
 static int put_md(struct sk_buff *skb, struct nbr_device *dev)
 {
 	struct nbr_gi gi;
@@ -190,7 +214,8 @@ static int put_md(struct sk_buff *skb, struct nbr_device *dev)
 
 	if (!nbr_md_get_gi(dev, &gi, &flags))
 		return 0;
-	if (nla_put_u64_64bit(skb, NBR_A_UUID_CURRENT, gi.uuid_current,
+	if (put_md_conf(skb, dev) ||
+	    nla_put_u64_64bit(skb, NBR_A_UUID_CURRENT, gi.uuid_current,
 			      NBR_A_PAD) ||
 	    nla_put_u64_64bit(skb, NBR_A_UUID_BITMAP, gi.bitmap, NBR_A_PAD) ||
 	    nla_put_u64_64bit(skb, NBR_A_UUID_HISTORY1, gi.history[0],
