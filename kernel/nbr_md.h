@@ -7,7 +7,8 @@
  *
  * Lifetime: dev->md is set by attach before the disk leaves Attaching and
  * freed by detach after nbr_wait_local_idle(), so whoever holds a local
- * reference (nbr_get_local()) may use it.
+ * reference (nbr_get_local()) may use it; dev->lock or state_mutex keep
+ * the pointer stable too (it is changed under both).
  *
  * Crash safety of the bitmap (docs/metadata-format.md): bits are set in
  * memory only for writes whose 4 MiB extent is active in the activity
@@ -15,7 +16,10 @@
  * before the write was submitted. An extent leaves the AL only after the
  * bitmap block covering it was written. After a crash every extent of the
  * AL is marked dirty at attach, so no set bit is ever lost; a lost clear
- * only resyncs a block more.
+ * only resyncs a block more. Bits set outside the write path (a merged
+ * peer bitmap, a protocol A negative ack, verify) have no AL extent
+ * behind them: write them with nbr_bm_write_dirty() when they must
+ * survive a crash.
  */
 #ifndef NBR_MD_H
 #define NBR_MD_H
@@ -66,7 +70,7 @@ struct nbr_md {
 
 	/*
 	 * The dirty bitmap, one bit per 4 KiB of the data area, in the
-	 * on-disk byte order (vmalloc'ed, bm_words * 8 bytes). @bm_lock
+	 * on-disk byte order (vmalloc'ed, bm_blocks * 4 KiB). @bm_lock
 	 * (irq-safe, taken in bio completion) protects the bits, @bm_set
 	 * and @bm_dirty (one bit per 4 KiB bitmap block changed since it
 	 * was last written).
