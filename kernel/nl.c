@@ -69,7 +69,7 @@ static int nbr_validate_name(const struct nlattr *attr,
 }
 
 /* Wider than NLA_POLICY_RANGE's s16 bounds. */
-static const struct netlink_range_validation nbr_al_extents_range = {
+static struct netlink_range_validation nbr_al_extents_range = {
 	.min = NBR_AL_EXTENTS_MIN,
 	.max = NBR_AL_EXTENTS_MAX,
 };
