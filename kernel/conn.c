@@ -197,7 +197,9 @@ static void local_params(struct nbr_conn *conn, struct nbr_params *p)
 	p->proto_max = NBR_PROTO_MAX;
 	p->features = NBR_FEATURES_KNOWN;
 	if (st.disk != NBR_D_DISKLESS && nbr_get_local(dev, &bdev)) {
-		p->disk_sectors = bdev_nr_sectors(bdev);
+		/* The data area: the metadata at its end is never shared. */
+		p->disk_sectors = dev->md ? dev->md->sb.data_sectors :
+					    bdev_nr_sectors(bdev);
 		nbr_put_local(dev);
 		p->user_sectors = limit;
 		p->disk = st.disk;
@@ -307,6 +309,8 @@ static int handshake(struct nbr_conn *conn)
 /* Start the helpers and replicate until the connection breaks. */
 static void run_connected(struct nbr_conn *conn)
 {
+	int err;
+
 	if (nbr_asender_start(conn) || nbr_sender_start(conn) ||
 	    nbr_resync_start(conn)) {
 		nbr_conn_fail(conn, NBR_C_NETWORKFAILURE,
@@ -317,7 +321,10 @@ static void run_connected(struct nbr_conn *conn)
 	if (!conn->fail_state)
 		conn->replicating = true;
 	spin_unlock_irq(&conn->lock);
-	if (nbr_sync_after_connect(conn)) {
+	err = nbr_sync_after_connect(conn);
+	if (err) {
+		nbr_warn_rl(conn->dev, "cannot send the bitmap: error %d\n",
+			    err);
 		nbr_conn_fail(conn, NBR_C_NETWORKFAILURE,
 			      "cannot send the bitmap");
 		return;

@@ -117,17 +117,27 @@ static u64 bdev_bytes(struct block_device *bdev)
 }
 
 /* The advice for a superblock that failed check @err. */
-static void explain_sb_error(struct nbr_device *dev, const char *path,
+static void explain_sb_error(struct nbr_device *dev,
+			     const struct nbr_disk_conf *dc, const char *path,
 			     int err, const char *reason,
 			     struct netlink_ext_ack *extack)
 {
+	char where[NBR_PATH_MAX + 40] = "";
+
+	if (dc->meta_path[0] && dc->meta_index >= 0)
+		snprintf(where, sizeof(where), " --meta-disk %s --meta-index %d",
+			 dc->meta_path, dc->meta_index);
+	else if (dc->meta_path[0])
+		snprintf(where, sizeof(where), " --meta-disk %s",
+			 dc->meta_path);
 	switch (-err) {
 	case NBR_MD_E_BLANK:
 	case NBR_MD_E_MAGIC:
-		nbr_extack(extack, "%s has no nbr metadata (%s): run 'drbdadm create-md %s' (or drbdmeta %s create-md); nothing was written",
-			   path, -err == NBR_MD_E_BLANK ? "blank" :
+		nbr_extack(extack, "%s has no nbr metadata%s (%s): run 'drbdadm create-md %s' (or drbdmeta %s create-md%s); nothing was written",
+			   path, dc->meta_index > 0 ? " at that index" : "",
+			   -err == NBR_MD_E_BLANK ? "blank" :
 			   "it holds something else", dev->resource,
-			   dev->backing_path);
+			   dev->backing_path, where);
 		break;
 	case NBR_MD_E_VERSION:
 		nbr_extack(extack, "metadata on %s has an unknown format version (made by a newer nbr?); nothing was written",
@@ -205,7 +215,7 @@ static int read_sb(struct nbr_device *dev, struct nbr_md *md,
 		goto out;
 	}
 	if (err) {
-		explain_sb_error(dev, path, err, reason, extack);
+		explain_sb_error(dev, dc, path, err, reason, extack);
 		err = -EINVAL;
 	}
 out:
@@ -334,7 +344,6 @@ int nbr_md_open(struct nbr_device *dev, struct block_device *bdev,
 	md = kzalloc(sizeof(*md), GFP_KERNEL);
 	if (!md)
 		return -ENOMEM;
-	md->conf = *dc;
 	mutex_init(&md->mutex);
 	spin_lock_init(&md->bm_lock);
 	atomic64_set(&md->al_writes, 0);
@@ -356,6 +365,8 @@ int nbr_md_open(struct nbr_device *dev, struct block_device *bdev,
 	else if (dc->al_extents > al_extents)
 		nbr_warn(dev, "al-extents %u is more than the metadata holds; using %u\n",
 			 dc->al_extents, al_extents);
+	md->conf = *dc;
+	md->conf.al_extents = al_extents;
 	err = nbr_al_create(md, al_extents);
 	if (err)
 		goto out_free;
@@ -533,6 +544,19 @@ bool nbr_md_get_gi(struct nbr_device *dev, struct nbr_gi *gi, u32 *flags)
 		*flags = md->snap_flags;
 		spin_unlock(&md->bm_lock);
 	}
+	spin_unlock_irqrestore(&dev->lock, irq);
+	return md;
+}
+
+bool nbr_md_get_conf(struct nbr_device *dev, struct nbr_disk_conf *dc)
+{
+	unsigned long irq;
+	struct nbr_md *md;
+
+	spin_lock_irqsave(&dev->lock, irq);
+	md = dev->md;
+	if (md)
+		*dc = md->conf;
 	spin_unlock_irqrestore(&dev->lock, irq);
 	return md;
 }

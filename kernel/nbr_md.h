@@ -7,7 +7,8 @@
  *
  * Lifetime: dev->md is set by attach before the disk leaves Attaching and
  * freed by detach after nbr_wait_local_idle(), so whoever holds a local
- * reference (nbr_get_local()) may use it.
+ * reference (nbr_get_local()) may use it; dev->lock or state_mutex keep
+ * the pointer stable too (it is changed under both).
  *
  * Crash safety of the bitmap (docs/metadata-format.md): bits are set in
  * memory only for writes whose 4 MiB extent is active in the activity
@@ -15,7 +16,10 @@
  * before the write was submitted. An extent leaves the AL only after the
  * bitmap block covering it was written. After a crash every extent of the
  * AL is marked dirty at attach, so no set bit is ever lost; a lost clear
- * only resyncs a block more.
+ * only resyncs a block more. Bits set outside the write path (a merged
+ * peer bitmap, a protocol A negative ack, verify) have no AL extent
+ * behind them: write them with nbr_bm_write_dirty() when they must
+ * survive a crash.
  */
 #ifndef NBR_MD_H
 #define NBR_MD_H
@@ -46,9 +50,10 @@ struct nbr_disk_conf {
  * not call nbr_change_state() (its hook takes md->mutex).
  */
 struct nbr_md {
-	struct nbr_disk_conf conf;	/* as attach asked; read-only */
 	struct block_device *bdev;	/* metadata device */
 	bool own_bdev;			/* external: opened by us, put at free */
+	/* As attached, al_extents the size in use. Read-only after open. */
+	struct nbr_disk_conf conf;
 
 	/*
 	 * Superblock (host form) and the generation identifiers in it.
@@ -65,7 +70,7 @@ struct nbr_md {
 
 	/*
 	 * The dirty bitmap, one bit per 4 KiB of the data area, in the
-	 * on-disk byte order (vmalloc'ed, bm_words * 8 bytes). @bm_lock
+	 * on-disk byte order (vmalloc'ed, bm_blocks * 4 KiB). @bm_lock
 	 * (irq-safe, taken in bio completion) protects the bits, @bm_set
 	 * and @bm_dirty (one bit per 4 KiB bitmap block changed since it
 	 * was last written).
@@ -123,6 +128,8 @@ void nbr_md_after_state(struct nbr_device *dev, const struct nbr_state *os,
  * written; false when diskless. Any context.
  */
 bool nbr_md_get_gi(struct nbr_device *dev, struct nbr_gi *gi, u32 *flags);
+/* Where the metadata is and the AL size in use; false when diskless. */
+bool nbr_md_get_conf(struct nbr_device *dev, struct nbr_disk_conf *dc);
 /* Out-of-sync KiB (bitmap weight * 4) and metadata write counters. */
 void nbr_md_counters(struct nbr_device *dev, u64 *oos_kib, u64 *al_writes,
 		     u64 *bm_writes);

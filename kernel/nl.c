@@ -77,6 +77,12 @@ static struct netlink_range_validation nbr_max_rate_range = {
 	.min = 250, .max = 4194304,
 };
 
+/* Wider than NLA_POLICY_RANGE's s16 bounds. */
+static struct netlink_range_validation nbr_al_extents_range = {
+	.min = NBR_AL_EXTENTS_MIN,
+	.max = NBR_AL_EXTENTS_MAX,
+};
+
 /* Only what userspace may send; reply-only attributes are rejected. */
 static const struct nla_policy nbr_policy[NBR_A_MAX + 1] = {
 	[NBR_A_MINOR] = NLA_POLICY_MAX(NLA_U32, NBR_MINOR_COUNT_MAX - 1),
@@ -139,8 +145,8 @@ static const struct nla_policy nbr_policy[NBR_A_MAX + 1] = {
 	[NBR_A_META_DEV] = { .type = NLA_NUL_STRING,
 			     .len = NBR_PATH_MAX - 1 },
 	[NBR_A_META_INDEX] = NLA_POLICY_MAX(NLA_U32, 255),
-	[NBR_A_AL_EXTENTS] = NLA_POLICY_RANGE(NLA_U32, NBR_AL_EXTENTS_MIN,
-					      NBR_AL_EXTENTS_MAX),
+	[NBR_A_AL_EXTENTS] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						   &nbr_al_extents_range),
 	[NBR_A_UUID_CURRENT] = { .type = NLA_REJECT },
 	[NBR_A_UUID_BITMAP] = { .type = NLA_REJECT },
 	[NBR_A_UUID_HISTORY1] = { .type = NLA_REJECT },
@@ -250,28 +256,12 @@ static int put_sync(struct sk_buff *skb, struct nbr_device *dev)
 	return 0;
 }
 
-/* Where the metadata is and the disk options, for "show" and adjust. */
-static int put_disk_conf(struct sk_buff *skb, struct nbr_device *dev)
+/* The resync rate options, for "show" and adjust. */
+static int put_rs_conf(struct sk_buff *skb, struct nbr_device *dev)
 {
 	const struct nbr_rs_conf *rc = &dev->rs_conf;
-	struct block_device *bdev;
-	int err = 0;
 
-	if (!nbr_get_local(dev, &bdev))
-		return 0;
-	if (dev->md) {
-		const struct nbr_disk_conf *dc = &dev->md->conf;
-
-		if ((dc->meta_path[0] &&
-		     nla_put_string(skb, NBR_A_META_DEV, dc->meta_path)) ||
-		    (dc->meta_path[0] && dc->meta_index >= 0 &&
-		     nla_put_u32(skb, NBR_A_META_INDEX, dc->meta_index)) ||
-		    (dc->al_extents &&
-		     nla_put_u32(skb, NBR_A_AL_EXTENTS, dc->al_extents)))
-			err = -EMSGSIZE;
-	}
-	nbr_put_local(dev);
-	if (err || nla_put_u32(skb, NBR_A_RESYNC_RATE, rc->resync_rate) ||
+	if (nla_put_u32(skb, NBR_A_RESYNC_RATE, rc->resync_rate) ||
 	    nla_put_u32(skb, NBR_A_C_PLAN_AHEAD, rc->c_plan_ahead) ||
 	    nla_put_u32(skb, NBR_A_C_MAX_RATE, rc->c_max_rate) ||
 	    nla_put_u32(skb, NBR_A_C_MIN_RATE, rc->c_min_rate))
@@ -279,7 +269,25 @@ static int put_disk_conf(struct sk_buff *skb, struct nbr_device *dev)
 	return 0;
 }
 
-/* Generation identifiers and metadata flags while a disk is attached. */
+/* Where the metadata is and the activity-log size in use. */
+static int put_md_conf(struct sk_buff *skb, struct nbr_device *dev)
+{
+	struct nbr_disk_conf dc;	/* 136 bytes */
+
+	if (!nbr_md_get_conf(dev, &dc))
+		return 0;
+	if (dc.meta_path[0] &&
+	    (nla_put_string(skb, NBR_A_META_DEV, dc.meta_path) ||
+	     (dc.meta_index >= 0 &&
+	      nla_put_u32(skb, NBR_A_META_INDEX, dc.meta_index))))
+		return -EMSGSIZE;
+	return nla_put_u32(skb, NBR_A_AL_EXTENTS, dc.al_extents);
+}
+
+/*
+ * Generation identifiers and metadata flags while a disk is attached,
+ * and where the metadata is.
+ */
 static int put_md(struct sk_buff *skb, struct nbr_device *dev)
 {
 	struct nbr_gi gi;
@@ -287,7 +295,8 @@ static int put_md(struct sk_buff *skb, struct nbr_device *dev)
 
 	if (!nbr_md_get_gi(dev, &gi, &flags))
 		return 0;
-	if (nla_put_u64_64bit(skb, NBR_A_UUID_CURRENT, gi.uuid_current,
+	if (put_md_conf(skb, dev) ||
+	    nla_put_u64_64bit(skb, NBR_A_UUID_CURRENT, gi.uuid_current,
 			      NBR_A_PAD) ||
 	    nla_put_u64_64bit(skb, NBR_A_UUID_BITMAP, gi.bitmap, NBR_A_PAD) ||
 	    nla_put_u64_64bit(skb, NBR_A_UUID_HISTORY1, gi.history[0],
@@ -323,7 +332,7 @@ static int put_status(struct sk_buff *skb, struct nbr_device *dev)
 	     nla_put_u64_64bit(skb, NBR_A_SIZE_LIMIT, dev->size_limit,
 			       NBR_A_PAD) ||
 	     nla_put_u8(skb, NBR_A_ON_IO_ERROR, dev->on_io_error) ||
-	     put_disk_conf(skb, dev)))
+	     put_rs_conf(skb, dev)))
 		return -EMSGSIZE;
 	if (put_net_conf(skb, dev) || put_md(skb, dev) || put_sync(skb, dev))
 		return -EMSGSIZE;
