@@ -359,6 +359,7 @@ static void teardown(struct nbr_conn *conn)
 	cancel_work_sync(&conn->read_work);
 	nbr_read_work(&conn->read_work);	/* the same for read replies */
 	nbr_fail_requests(conn);
+	nbr_mark_unstable(conn);
 	nbr_sock_close(&conn->data);
 	nbr_sock_close(&conn->meta);
 
@@ -471,6 +472,7 @@ static struct nbr_conn *conn_alloc(struct nbr_device *dev,
 	INIT_LIST_HEAD(&conn->read_queue);
 	INIT_LIST_HEAD(&conn->rs_tl);
 	INIT_LIST_HEAD(&conn->active);
+	INIT_LIST_HEAD(&conn->unstable);
 	INIT_LIST_HEAD(&conn->peer_active);
 	init_waitqueue_head(&conn->wait);
 	INIT_WORK(&conn->ack_work, nbr_ack_work);
@@ -503,6 +505,7 @@ static void conn_destroy(struct nbr_device *dev)
 	dev->conn = NULL;
 	spin_unlock_irq(&dev->lock);
 	wait_event(conn->wait, !atomic_read(&conn->reqs_alive));
+	nbr_mark_unstable(conn);	/* completions after the teardown */
 	conn_free(conn);
 }
 

@@ -102,6 +102,14 @@ struct nbr_rs_progress {
 	u64 oos_found_kib;
 };
 
+/* A protocol A/B write completed but not yet stable on the peer. */
+struct nbr_unstable {
+	struct list_head list;		/* conn->unstable */
+	u32 epoch;
+	u32 size;
+	u64 sector;
+};
+
 /* A closed epoch waiting for its BARRIER_ACK (Primary side). */
 struct nbr_epoch_rec {
 	struct list_head list;
@@ -154,6 +162,7 @@ struct nbr_conn {
 	struct nbr_resync rs;
 	struct list_head rs_tl;		/* nbr_req resync runs: sent, unacked */
 	struct list_head active;	/* nbr_req writes until completion */
+	struct list_head unstable;	/* nbr_unstable: A/B, until BARRIER_ACK */
 	struct list_head peer_active;	/* nbr_peer_req writes in flight */
 	struct nbr_uuids peer_uuids;	/* from the handshake */
 	/* verify.c: digest of the running verify; worker/receiver only. */
@@ -270,6 +279,7 @@ u32 nbr_bio_crc32c(struct bio *bio);
 void nbr_req_put(struct nbr_req *req);
 void nbr_req_net_done(struct nbr_req *req, bool ok);
 void nbr_fail_requests(struct nbr_conn *conn);
+void nbr_mark_unstable(struct nbr_conn *conn);
 int nbr_got_block_ack(struct nbr_conn *conn, unsigned int cmd,
 		      const struct nbr_block_ack *a);
 int nbr_got_barrier_ack(struct nbr_conn *conn,

@@ -106,23 +106,23 @@ bool nbr_rs_progress(struct nbr_device *dev, struct nbr_rs_progress *p)
 }
 
 /*
- * An application write waits while the resync worker reads its range,
- * then counts as in flight until it completes. May sleep.
+ * An application write waits while the resync worker reads its range.
+ * Called and returns with conn->lock held, so that the caller queues the
+ * write (and counts it in conn->active) in the same step. May sleep.
  */
 void nbr_wait_rs_range(struct nbr_conn *conn, u64 sector, u32 size)
 {
-	spin_lock_irq(&conn->lock);
+	lockdep_assert_held(&conn->lock);
 	while (conn->rs.busy_size &&
 	       ranges_overlap(sector, size, conn->rs.busy_sector,
 			      conn->rs.busy_size)) {
 		spin_unlock_irq(&conn->lock);
-		wait_event(conn->wait, !conn->rs.busy_size ||
+		wait_event(conn->wait, !READ_ONCE(conn->rs.busy_size) ||
 			   !ranges_overlap(sector, size,
 					   READ_ONCE(conn->rs.busy_sector),
 					   READ_ONCE(conn->rs.busy_size)));
 		spin_lock_irq(&conn->lock);
 	}
-	spin_unlock_irq(&conn->lock);
 }
 
 static bool active_overlaps(struct nbr_conn *conn, u64 sector, u32 size)

@@ -78,10 +78,36 @@ static void req_local_done(struct nbr_device *dev, struct nbr_req *req)
 }
 
 /* Both parts are done: complete the upper layer's bio. Any context. */
+/*
+ * Protocols A and B complete a write before the peer has it on stable
+ * storage: remember its range until the BARRIER_ACK of its epoch, so
+ * that a connection lost before that marks it out of sync. Any context.
+ */
+static struct nbr_unstable *keep_unstable(struct nbr_conn *conn,
+					  struct nbr_req *req)
+{
+	struct nbr_unstable *u;
+
+	if (conn->conf.proto == NBR_PROT_C || !req->net_ok || !req->seq ||
+	    !req->size)
+		return NULL;
+	u = kmalloc(sizeof(*u), GFP_ATOMIC);
+	if (!u) {
+		/* No memory to wait for the ack: out of sync right away. */
+		nbr_md_mark_oos(conn->dev, req->sector, req->size);
+		return NULL;
+	}
+	u->epoch = req->epoch;
+	u->sector = req->sector;
+	u->size = req->size;
+	return u;
+}
+
 static void req_complete(struct nbr_req *req)
 {
 	struct nbr_conn *conn = req->conn;
 	struct nbr_device *dev = conn->dev;
+	struct nbr_unstable *unstable;
 	struct bio *bio = req->bio;
 	unsigned long flags;
 
@@ -99,10 +125,13 @@ static void req_complete(struct nbr_req *req)
 	    READ_ONCE(dev->on_io_error) == NBR_IOERR_DETACH)
 		req->local_status = BLK_STS_OK;
 	bio->bi_status = req->local_status;
+	unstable = keep_unstable(conn, req);
 	spin_lock_irqsave(&conn->lock, flags);
 	if (req->epoch == conn->epoch && req->seq)
 		conn->epoch_close = true;
 	list_del_init(&req->active_list);
+	if (unstable)
+		list_add_tail(&unstable->list, &conn->unstable);
 	spin_unlock_irqrestore(&conn->lock, flags);
 	/* The resync worker may wait for this write to leave its range. */
 	wake_up_all(&conn->wait);
@@ -151,9 +180,12 @@ bool nbr_net_submit_write(struct nbr_device *dev, struct bio *bio,
 	req->size = bio->bi_iter.bi_size;
 	req->has_local = local;
 	atomic_set(&req->pending, local ? 2 : 1);
-	/* Not into a range the resync worker is reading right now. */
-	nbr_wait_rs_range(conn, req->sector, req->size);
+	/*
+	 * Not into a range the resync worker is reading right now; the
+	 * check and the queueing are one step under conn->lock.
+	 */
 	spin_lock_irq(&conn->lock);
+	nbr_wait_rs_range(conn, req->sector, req->size);
 	if (conn->replicating) {
 		list_add_tail(&req->list, &conn->send_queue);
 		list_add_tail(&req->active_list, &conn->active);
@@ -483,7 +515,9 @@ int nbr_got_block_ack(struct nbr_conn *conn, unsigned int cmd,
 int nbr_got_barrier_ack(struct nbr_conn *conn,
 			const struct nbr_barrier_ack *b)
 {
+	struct nbr_unstable *u, *utmp;
 	struct nbr_epoch_rec *rec;
+	LIST_HEAD(stable);
 	int err = -EPROTO;
 
 	spin_lock_irq(&conn->lock);
@@ -492,10 +526,43 @@ int nbr_got_barrier_ack(struct nbr_conn *conn,
 	if (rec && rec->epoch == b->epoch && rec->writes == b->set_size) {
 		list_del(&rec->list);
 		err = 0;
+		/* Epochs end in order: everything up to this one is stable. */
+		list_for_each_entry_safe(u, utmp, &conn->unstable, list) {
+			if ((s32)(u->epoch - b->epoch) <= 0)
+				list_move(&u->list, &stable);
+		}
 	} else {
 		rec = NULL;
 	}
 	spin_unlock_irq(&conn->lock);
 	kfree(rec);
+	list_for_each_entry_safe(u, utmp, &stable, list)
+		kfree(u);
 	return err;
+}
+
+/*
+ * Teardown: writes of protocol A/B the peer never confirmed as stable
+ * are out of sync now (and durably so: they have no AL reference left).
+ */
+void nbr_mark_unstable(struct nbr_conn *conn)
+{
+	struct nbr_unstable *u, *utmp;
+	struct block_device *bdev;
+	LIST_HEAD(lost);
+
+	spin_lock_irq(&conn->lock);
+	list_splice_init(&conn->unstable, &lost);
+	spin_unlock_irq(&conn->lock);
+	if (list_empty(&lost))
+		return;
+	list_for_each_entry_safe(u, utmp, &lost, list) {
+		nbr_md_mark_oos(conn->dev, u->sector, u->size);
+		kfree(u);
+	}
+	if (nbr_get_local(conn->dev, &bdev)) {
+		if (conn->dev->md)
+			nbr_bm_write_dirty(conn->dev, conn->dev->md);
+		nbr_put_local(conn->dev);
+	}
 }
