@@ -509,8 +509,7 @@ TEST(DecodeState, DecodesHandWrittenBytesAndRejectsBadFields) {
     EXPECT_EQ(DecodeWith(Hex("0002 0009 0011 0000"), nbr_decode_state, &s), "unknown disk state");
     EXPECT_EQ(DecodeWith(Hex("0002 0004 0016 0000"), nbr_decode_state, &s),
               "unknown connection state");
-    EXPECT_EQ(DecodeWith(Hex("0002 0004 0011 0100"), nbr_decode_state, &s),
-              "unknown state flags");
+    EXPECT_EQ(DecodeWith(Hex("0002 0004 0011 0100"), nbr_decode_state, &s), "unknown state flags");
     EXPECT_EQ(DecodeWith(Hex("0002 0004 0015 0001"), nbr_decode_state, &s), "ok");
     EXPECT_EQ(s.flags, NBR_SF_USER_PAUSED);
     EXPECT_EQ(DecodeWith(Hex("0002 0004 0011"), nbr_decode_state, &s), "wrong state size");
