@@ -22,6 +22,7 @@
 #include "nbr_int.h"
 #include "nbr_md.h"
 #include "nbr_bitmap.h"
+#include "nbr_state_rules.h"
 
 #define NBR_META_MODE (FMODE_READ | FMODE_WRITE | FMODE_EXCL)
 
@@ -418,25 +419,6 @@ void nbr_md_close(struct nbr_device *dev, struct nbr_md *md)
 	md_free(md);
 }
 
-static bool peer_has_disk(enum nbr_disk_state d)
-{
-	switch (d) {
-	case NBR_D_INCONSISTENT:
-	case NBR_D_OUTDATED:
-	case NBR_D_CONSISTENT:
-	case NBR_D_UPTODATE:
-		return true;
-	case NBR_D_DISKLESS:
-	case NBR_D_ATTACHING:
-	case NBR_D_FAILED:
-	case NBR_D_NEGOTIATING:
-	case NBR_D_DUNKNOWN:
-	case NBR_D_COUNT:
-		break;
-	}
-	return false;
-}
-
 /* The consistency flags the local disk state gives; false: keep them. */
 static bool disk_flags(enum nbr_disk_state d, u32 *flags)
 {
@@ -472,8 +454,8 @@ static bool needs_new_current(const struct nbr_state *os,
 	if (ns->role != NBR_R_PRIMARY || ns->disk != NBR_D_UPTODATE)
 		return false;
 	if (os->role != NBR_R_PRIMARY)
-		return !peer_has_disk(ns->peer_disk);
-	return peer_has_disk(os->peer_disk) && !peer_has_disk(ns->peer_disk);
+		return !nbr_disk_has_data(ns->peer_disk);
+	return nbr_disk_has_data(os->peer_disk) && !nbr_disk_has_data(ns->peer_disk);
 }
 
 static u64 new_uuid(void)

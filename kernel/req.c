@@ -19,6 +19,7 @@
 #include <linux/workqueue.h>
 
 #include "nbr_net.h"
+#include "nbr_state_rules.h"
 #include "nbr_md.h"
 
 /* Clones only: no bvecs of our own. */
@@ -46,26 +47,6 @@ void nbr_req_exit(void)
 	destroy_workqueue(nbr_al_wq);
 }
 
-/* Disk states in which the local disk takes I/O. */
-static bool disk_usable(enum nbr_disk_state d)
-{
-	switch (d) {
-	case NBR_D_INCONSISTENT:
-	case NBR_D_OUTDATED:
-	case NBR_D_CONSISTENT:
-	case NBR_D_UPTODATE:
-		return true;
-	case NBR_D_DISKLESS:
-	case NBR_D_ATTACHING:
-	case NBR_D_FAILED:
-	case NBR_D_NEGOTIATING:
-	case NBR_D_DUNKNOWN:
-	case NBR_D_COUNT:
-		break;
-	}
-	return false;
-}
-
 /*
  * Take a local reference when the backing device may be used. Any
  * context; @bdev is valid until nbr_put_local().
@@ -76,7 +57,7 @@ bool nbr_get_local(struct nbr_device *dev, struct block_device **bdev)
 	bool ok;
 
 	spin_lock_irqsave(&dev->lock, flags);
-	ok = dev->backing && disk_usable(dev->st.disk);
+	ok = dev->backing && nbr_disk_has_data(dev->st.disk);
 	if (ok) {
 		dev->local_cnt++;
 		*bdev = dev->backing;

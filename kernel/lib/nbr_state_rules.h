@@ -27,6 +27,8 @@ enum nbr_ss nbr_state_check(const struct nbr_state *old,
 			    const struct nbr_state *new_state,
 			    const char **reason);
 
+/* An attached disk that takes I/O (Inconsistent ... UpToDate). */
+bool nbr_disk_has_data(enum nbr_disk_state d);
 const char *nbr_role_str(enum nbr_role r);
 const char *nbr_conn_str(enum nbr_conn_state c);
 const char *nbr_disk_str(enum nbr_disk_state d);

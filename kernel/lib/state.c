@@ -257,6 +257,25 @@ enum nbr_ss nbr_state_check(const struct nbr_state *old,
 	return rv;
 }
 
+bool nbr_disk_has_data(enum nbr_disk_state d)
+{
+	switch (d) {
+	case NBR_D_INCONSISTENT:
+	case NBR_D_OUTDATED:
+	case NBR_D_CONSISTENT:
+	case NBR_D_UPTODATE:
+		return true;
+	case NBR_D_DISKLESS:
+	case NBR_D_ATTACHING:
+	case NBR_D_FAILED:
+	case NBR_D_NEGOTIATING:
+	case NBR_D_DUNKNOWN:
+	case NBR_D_COUNT:
+		break;
+	}
+	return false;
+}
+
 const char *nbr_role_str(enum nbr_role r)
 {
 	switch (r) {
