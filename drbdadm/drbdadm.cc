@@ -62,7 +62,11 @@ int DoUp(Context& c, const Target& t) {
 int DoDown(Context& c, const Target& t) {
     return RunPlan(c, Down(t.r));
 }
+// After a reboot the minor does not exist yet: attach creates it, so that
+// a disk can be inspected (oos, show-gi) before the resource connects.
 int DoAttach(Context& c, const Target& t) {
+    if (c.runner.Query(DeviceCommand(t.r, "status", {"--json"})).status != 0)
+        return RunPlan(c, {NewMinor(t.r), Attach(t.r)});
     return RunPlan(c, {Attach(t.r)});
 }
 int DoDetach(Context& c, const Target& t) {
@@ -266,7 +270,9 @@ const Verb kVerbs[] = {
     {"down", "Disconnect, detach and delete the device",
      "Runs: drbdsetup /dev/nbN down; drbdsetup del-minor N", DoDown},
     {"attach", "Attach the backing disk and its metadata",
-     "Runs: drbdsetup /dev/nbN disk LOWER META [INDEX] [--disk-options]", DoAttach},
+     "Runs: drbdsetup /dev/nbN disk LOWER META [INDEX] [--disk-options] (after drbdsetup "
+     "new-minor when the device does not exist yet)",
+     DoAttach},
     {"detach", "Detach the backing disk (the device goes Diskless)",
      "Runs: drbdsetup /dev/nbN detach", DoDetach},
     {"connect", "Configure the network and start connecting to the peer",

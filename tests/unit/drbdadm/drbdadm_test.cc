@@ -47,9 +47,19 @@ TEST_F(Verbs, Down) {
     EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb0 down", "drbdsetup del-minor 0"}));
 }
 
-TEST_F(Verbs, AttachDetachConnectDisconnect) {
+TEST_F(Verbs, AttachCreatesTheMinorOnlyWhenItIsMissing) {
     EXPECT_EQ(Run({"attach", "r0"}), 0);
-    EXPECT_EQ(runner.log, (Lines{kAttachR0}));
+    EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb0 status --json",
+                                 "drbdsetup new-minor 0 --resource r0", kAttachR0}));
+    runner.OnQuery("drbdsetup /dev/nb0 status --json", 0, "{}");
+    EXPECT_EQ(Run({"attach", "r0"}), 0);
+    EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb0 status --json", kAttachR0}));
+}
+
+TEST_F(Verbs, AttachDetachConnectDisconnect) {
+    runner.OnQuery("drbdsetup /dev/nb0 status --json", 0, "{}");
+    EXPECT_EQ(Run({"attach", "r0"}), 0);
+    EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb0 status --json", kAttachR0}));
     EXPECT_EQ(Run({"detach", "r0"}), 0);
     EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb0 detach"}));
     EXPECT_EQ(Run({"connect", "r0"}), 0);
