@@ -258,6 +258,16 @@ static int handshake(struct nbr_conn *conn)
 	/* Ours again: the state may have changed while we waited. */
 	local_params(conn, &mine);
 	hs = nbr_handshake_decide(&mine, &peer, &ag);
+	/*
+	 * Two Primaries that both wrote are a split brain, which the
+	 * identifiers show: exchange them first, so that both sides log
+	 * the split brain rather than only "both are Primary".
+	 */
+	if (hs == NBR_HS_TWO_PRIMARIES) {
+		nbr_state_req_init(&r);
+		if (nbr_sync_handshake(conn, &mine, &peer, &r) == 1)
+			goto standalone;
+	}
 	if (hs != NBR_HS_OK) {
 		snprintf(why, sizeof(why), "peer refused: %s",
 			 nbr_hs_str(hs));
@@ -273,13 +283,8 @@ static int handshake(struct nbr_conn *conn)
 	r.peer_role = peer.role;
 	r.peer_disk = peer.disk;
 	err = nbr_sync_handshake(conn, &mine, &peer, &r);
-	if (err == 1) {
-		nbr_state_req_init(&r);
-		r.conn = NBR_C_STANDALONE;
-		nbr_change_state(dev, &r, "split brain or unrelated data",
-				 NULL);
-		return 1;
-	}
+	if (err == 1)
+		goto standalone;
 	if (err)
 		return err;
 	if (get_capacity(dev->disk) != ag.dev_sectors)
@@ -304,6 +309,12 @@ static int handshake(struct nbr_conn *conn)
 		 conn->conf.peer_name, nbr_wire_proto_char(conn->conf.proto),
 		 ag.dev_sectors);
 	return 0;
+
+standalone:
+	nbr_state_req_init(&r);
+	r.conn = NBR_C_STANDALONE;
+	nbr_change_state(dev, &r, "split brain or unrelated data", NULL);
+	return 1;
 }
 
 /* Start the helpers and replicate until the connection breaks. */
