@@ -372,11 +372,16 @@ int nbr_sync_after_connect(struct nbr_conn *conn)
 	return err;
 }
 
-/* BITMAP on the source: merge the target's bits, in order, then start. */
+/*
+ * BITMAP: the source merges the target's bits, in order, then starts; the
+ * target merges the source's (merged) bits, so that both know what is
+ * left to sync and either can resume it.
+ */
 int nbr_receive_bitmap(struct nbr_conn *conn, const void *p, u32 len,
 		       const char **reason)
 {
 	struct nbr_device *dev = conn->dev;
+	enum nbr_conn_state conn_state;
 	struct nbr_bitmap_chunk c;
 	struct nbr_md *md;
 	u64 expect;
@@ -385,7 +390,8 @@ int nbr_receive_bitmap(struct nbr_conn *conn, const void *p, u32 len,
 	err = nbr_decode_bitmap(p, len, &c, reason);
 	if (err)
 		return err;
-	if (nbr_get_state(dev).conn != NBR_C_WFBITMAPS) {
+	conn_state = nbr_get_state(dev).conn;
+	if (conn_state != NBR_C_WFBITMAPS && conn_state != NBR_C_WFBITMAPT) {
 		*reason = "bitmap while not waiting for one";
 		return -EPROTO;
 	}
@@ -410,7 +416,8 @@ int nbr_receive_bitmap(struct nbr_conn *conn, const void *p, u32 len,
 	spin_lock_irq(&conn->lock);
 	conn->rs.cursor = c.first + c.nbits;
 	spin_unlock_irq(&conn->lock);
-	if (!(c.flags & NBR_BM_LAST))
+	/* The target merges the source's bits and waits for SYNC_UUID. */
+	if (!(c.flags & NBR_BM_LAST) || conn_state == NBR_C_WFBITMAPT)
 		return 0;
 	err = nbr_sync_start_source(conn, conn->rs.plan == NBR_SYNC_SOURCE_FULL);
 	if (err)
@@ -480,6 +487,9 @@ int nbr_sync_start_source(struct nbr_conn *conn, bool full)
 		mutex_unlock(&md->mutex);
 	}
 	su.bits = nbr_bm_weight(md);
+	/* A bitmap-based sync tells the target what will come. */
+	if (!err && !full)
+		err = send_bitmap(conn, md);
 	nbr_put_local(dev);
 	if (err)
 		return err;
@@ -548,6 +558,13 @@ int nbr_receive_sync_uuid(struct nbr_conn *conn, const void *p,
 	}
 	if (su.flags & NBR_SU_FULL)
 		nbr_bm_set_all(md);
+	/* What is left to sync survives a crash of this node. */
+	err = nbr_bm_write_all(dev, md);
+	if (err) {
+		nbr_put_local(dev);
+		*reason = "cannot write the bitmap";
+		return err;
+	}
 	mutex_lock(&md->mutex);
 	sb_to_gi(&md->sb, &gi);
 	flags = md->sb.flags;
