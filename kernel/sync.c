@@ -496,8 +496,10 @@ int nbr_sync_start_source(struct nbr_conn *conn, bool full)
 	su.bits = min(su.bits, agreed_bits(conn));
 	su.flags = full ? NBR_SU_FULL : 0;
 
+	/* Not running yet: no RS_DATA may overtake SYNC_UUID. */
 	spin_lock_irq(&conn->lock);
 	rs_reset(&conn->rs, true, false, su.bits);
+	conn->rs.running = false;
 	spin_unlock_irq(&conn->lock);
 	nbr_state_req_init(&r);
 	r.conn = rs_conn_state(conn, true);
@@ -505,21 +507,18 @@ int nbr_sync_start_source(struct nbr_conn *conn, bool full)
 	r.peer_disk = NBR_D_INCONSISTENT;
 	err = nbr_change_state(dev, &r, full ? "full sync" : "resync", NULL);
 	if (err)
-		goto out_stop;
+		return err;
 	err = nbr_send_packet(conn, NBR_SOCK_DATA, buf,
 			      nbr_encode_sync_uuid(buf, sizeof(buf), &su));
 	if (err)
-		goto out_stop;
+		return err;
+	spin_lock_irq(&conn->lock);
+	conn->rs.running = true;
+	spin_unlock_irq(&conn->lock);
 	nbr_info(dev, "resync started as SyncSource: %llu KiB to send%s\n",
 		 su.bits * (NBR_RS_BLOCK / 1024), full ? " (full sync)" : "");
 	nbr_resync_kick(conn);
 	return 0;
-
-out_stop:
-	spin_lock_irq(&conn->lock);
-	conn->rs.running = false;
-	spin_unlock_irq(&conn->lock);
-	return err;
 }
 
 /* SYNC_UUID on the target: from now on our data is Inconsistent. */
