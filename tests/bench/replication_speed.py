@@ -262,6 +262,8 @@ def table(rows):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default="build")
+    ap.add_argument("--skip-drbd", action="store_true",
+                    help="measure nbr and the raw references only (no DRBD 8.4 rows)")
     args = ap.parse_args()
     rows = []
     refs = {}
@@ -278,17 +280,18 @@ def main():
                  ("raw disk: seq 1 MiB O_DIRECT write", f"{refs['disk_seq']:.1f} MiB/s", ""),
                  ("raw disk: 4 KiB O_DSYNC write p50", f"{refs['disk_p50']:.2f} ms", "")]
 
-        print("measuring mainline DRBD 8.4, protocol C ...", flush=True)
-        for n in c.nodes:
-            n.run("modprobe drbd")
-        drbd_pair = Pair(c, "/usr/sbin", "/dev/drbd0", "drbd")
-        drbd = measure_replicated(c, rows, "DRBD 8.4 protocol C", drbd_pair, "C", refs)
-        if drbd:
-            refs["drbd_seq"], refs["drbd_p50"] = drbd
-        print("measuring DRBD 8.4 full sync and resync ...", flush=True)
-        measure_resync(c, rows, "DRBD 8.4", drbd_pair, refs, "drbd")
-        for n in c.nodes:
-            n.run("rmmod drbd")
+        if not args.skip_drbd:
+            print("measuring mainline DRBD 8.4, protocol C ...", flush=True)
+            for n in c.nodes:
+                n.run("modprobe drbd")
+            drbd_pair = Pair(c, "/usr/sbin", "/dev/drbd0", "drbd")
+            drbd = measure_replicated(c, rows, "DRBD 8.4 protocol C", drbd_pair, "C", refs)
+            if drbd:
+                refs["drbd_seq"], refs["drbd_p50"] = drbd
+            print("measuring DRBD 8.4 full sync and resync ...", flush=True)
+            measure_resync(c, rows, "DRBD 8.4", drbd_pair, refs, "drbd")
+            for n in c.nodes:
+                n.run("rmmod drbd")
 
         for n in c.nodes:
             n.run("dd if=/dev/zero of=/dev/vdb bs=1M count=16 oflag=direct status=none")
