@@ -22,6 +22,7 @@
 
 #include "nbr_net.h"
 #include "nbr_md.h"
+#include "nbr_state_rules.h"
 
 /* The connection, pinned by conn->reqs_alive, or NULL. Any context. */
 struct nbr_conn *nbr_get_conn(struct nbr_device *dev)
@@ -51,11 +52,6 @@ static void req_free(struct nbr_req *req)
 	nbr_put_conn(conn);
 }
 
-static bool peer_disk_present(enum nbr_disk_state d)
-{
-	return d >= NBR_D_INCONSISTENT && d != NBR_D_DUNKNOWN;
-}
-
 /*
  * A write with a local part is done on both sides: the blocks are out of
  * sync unless both copies got it, then in sync (the ones it wholly
@@ -68,7 +64,7 @@ static void req_local_done(struct nbr_device *dev, struct nbr_req *req)
 
 	if (md && req->size) {
 		if (!req->net_ok || req->local_status ||
-		    !peer_disk_present(nbr_get_state(dev).peer_disk))
+		    !nbr_disk_has_data(nbr_get_state(dev).peer_disk))
 			nbr_bm_mark(md, req->sector, req->size);
 		else
 			nbr_bm_clear(md, req->sector, req->size);
@@ -77,7 +73,6 @@ static void req_local_done(struct nbr_device *dev, struct nbr_req *req)
 	nbr_put_local(dev);
 }
 
-/* Both parts are done: complete the upper layer's bio. Any context. */
 /*
  * Protocols A and B complete a write before the peer has it on stable
  * storage: remember its range until the BARRIER_ACK of its epoch, so
@@ -103,6 +98,7 @@ static struct nbr_unstable *keep_unstable(struct nbr_conn *conn,
 	return u;
 }
 
+/* Both parts are done: complete the upper layer's bio. Any context. */
 static void req_complete(struct nbr_req *req)
 {
 	struct nbr_conn *conn = req->conn;
