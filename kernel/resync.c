@@ -438,7 +438,7 @@ static bool send_next_run(struct nbr_conn *conn, struct nbr_md *md,
 		return true;
 	}
 	for (n = 1; n < RS_RUN_BLOCKS && bit + n < end &&
-	     (bit + n + 1) * NBR_RS_BLOCK <= conn->agreed.max_bio &&
+	     (n + 1) * NBR_RS_BLOCK <= conn->agreed.max_bio &&
 	     nbr_bm_test(md, bit + n); n++)
 		;
 	spin_lock_irq(&conn->lock);
