@@ -482,6 +482,7 @@ static struct nbr_conn *conn_alloc(struct nbr_device *dev,
 	INIT_LIST_HEAD(&conn->ack_queue);
 	INIT_LIST_HEAD(&conn->read_queue);
 	INIT_LIST_HEAD(&conn->rs_tl);
+	INIT_LIST_HEAD(&conn->rs_reading);
 	INIT_LIST_HEAD(&conn->active);
 	INIT_LIST_HEAD(&conn->unstable);
 	INIT_LIST_HEAD(&conn->peer_active);

@@ -74,9 +74,12 @@ struct nbr_resync {
 	u64 total_bits;			/* blocks to sync / verify */
 	u64 done_bits;			/* synced / verified so far */
 	u64 oos_found;			/* verify: blocks that differ */
-	u32 inflight;			/* source: bytes sent, not acked */
+	u32 inflight;			/* source: bytes read or sent, not acked */
 	u64 next_id;			/* source: block_id of the next run */
-	/* Source: the range being read; application writes to it wait. */
+	u32 reading;			/* source: runs in conn->rs_reading */
+	int read_err;			/* source: a run's read failed (errno) */
+	u64 read_err_sector;
+	/* Verify: the range being read; application writes to it wait. */
 	u64 busy_sector;
 	u32 busy_size;			/* 0 = none */
 	unsigned long start;		/* jiffies */
@@ -161,6 +164,8 @@ struct nbr_conn {
 	wait_queue_head_t wait;		/* any of the above changed */
 	struct nbr_resync rs;
 	struct list_head rs_tl;		/* nbr_req resync runs: sent, unacked */
+	/* nbr_req resync runs being read; application writes to them wait */
+	struct list_head rs_reading;
 	struct list_head active;	/* nbr_req writes until completion */
 	struct list_head unstable;	/* nbr_unstable: A/B, until BARRIER_ACK */
 	struct list_head peer_active;	/* nbr_peer_req writes in flight */
@@ -191,8 +196,8 @@ struct nbr_conn {
  * peer alone.
  */
 struct nbr_req {
-	struct list_head list;		/* send_queue, tl or read_tl, under
-					 * conn->lock
+	struct list_head list;		/* send_queue, tl, read_tl, rs_reading
+					 * or rs_tl, under conn->lock
 					 */
 	struct nbr_conn *conn;
 	struct bio *bio;		/* the upper layer's bio */
@@ -251,6 +256,7 @@ int nbr_send_all(struct socket *sock, const void *buf, size_t len,
 		 unsigned int flags);
 int nbr_recv_all(struct socket *sock, void *buf, size_t len);
 int nbr_send_bio(struct socket *sock, struct bio *bio, unsigned int flags);
+int nbr_send_bio_zc(struct socket *sock, struct bio *bio, unsigned int flags);
 int nbr_recv_bio(struct socket *sock, struct bio *bio);
 /* Pages per recvmsg in nbr_recv_pages(): 64 KiB, a small stack array. */
 #define NBR_RECV_BATCH 16
@@ -345,7 +351,7 @@ int nbr_receive_rs_data(struct nbr_conn *conn, const void *p, u32 len,
 void nbr_rs_req_free(struct nbr_req *req);
 struct nbr_req *nbr_rs_read(struct nbr_conn *conn, struct block_device *bdev,
 			    u64 bit, u32 nbits);
-void nbr_wait_rs_idle(struct nbr_conn *conn);
+void nbr_wait_rs_idle(struct nbr_conn *conn, u64 sector, u32 size);
 void nbr_rs_count(struct nbr_conn *conn, u64 bits);
 bool nbr_rs_progress(struct nbr_device *dev, struct nbr_rs_progress *p);
 void nbr_wait_rs_range(struct nbr_conn *conn, u64 sector, u32 size);

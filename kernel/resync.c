@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Resync data. The SyncSource's worker thread walks its dirty bitmap,
- * reads runs of dirty 4 KiB blocks from the local disk and queues them
- * for the sender as RS_DATA, behind any application write queued before
- * (one ordered data stream). The target writes them and answers RS_ACK;
- * the source clears the bits then. Online verify runs in the same thread
- * (verify.c).
+ * Resync data. The SyncSource's worker thread walks its dirty bitmap and
+ * starts reading runs of dirty 4 KiB blocks from the local disk, several
+ * at once; each run joins the sender's queue as RS_DATA when its read
+ * completes, behind any application write queued before (one ordered
+ * data stream). The target writes them and answers RS_ACK; the source
+ * clears the bits then. Online verify runs in the same thread (verify.c).
  *
- * No stale block may reach the target: while the worker reads a range,
- * application writes to it wait (nbr_wait_rs_range()), and the worker
- * reads only once no earlier application write to it is in flight. So
- * each block's RS_DATA leaves either before a newer write's DATA or with
- * the newer data; the target applies overlapping writes in stream order
- * (nbr_wait_peer_overlap()).
+ * No stale block may reach the target: while a run is being read,
+ * application writes to its range wait (nbr_wait_rs_range()), and the
+ * worker submits the read only once no earlier application write to it
+ * is in flight. The read's completion moves the run to the send queue in
+ * the same step as it releases the range, so each block's RS_DATA leaves
+ * either before a newer write's DATA or with the newer data; the target
+ * applies overlapping writes in stream order (nbr_wait_peer_overlap()).
  *
  * Rate: with c-plan-ahead 0 the fixed resync-rate; otherwise up to
  * c-max-rate, with at most 4 MiB unacknowledged, and 512 KiB while the
@@ -29,6 +30,7 @@
 #include "nbr_state_rules.h"
 
 #define RS_RUN_BLOCKS	64			/* 256 KiB per RS_DATA */
+#define RS_READS_MAX	8			/* runs being read at once */
 #define RS_WINDOW	(4u << 20)		/* bytes unacked, idle app */
 #define RS_WINDOW_BUSY	(512u << 10)		/* ... while the app writes */
 
@@ -105,6 +107,22 @@ bool nbr_rs_progress(struct nbr_device *dev, struct nbr_rs_progress *p)
 	return running;
 }
 
+/* A resync run or the verify request being read covers the range. */
+static bool rs_range_busy(struct nbr_conn *conn, u64 sector, u32 size)
+{
+	struct nbr_req *req;
+
+	lockdep_assert_held(&conn->lock);
+	if (conn->rs.busy_size &&
+	    ranges_overlap(sector, size, conn->rs.busy_sector,
+			   conn->rs.busy_size))
+		return true;
+	list_for_each_entry(req, &conn->rs_reading, list)
+		if (ranges_overlap(sector, size, req->sector, req->size))
+			return true;
+	return false;
+}
+
 /*
  * An application write waits while the resync worker reads its range.
  * Called and returns with conn->lock held, so that the caller queues the
@@ -113,14 +131,15 @@ bool nbr_rs_progress(struct nbr_device *dev, struct nbr_rs_progress *p)
 void nbr_wait_rs_range(struct nbr_conn *conn, u64 sector, u32 size)
 {
 	lockdep_assert_held(&conn->lock);
-	while (conn->rs.busy_size &&
-	       ranges_overlap(sector, size, conn->rs.busy_sector,
-			      conn->rs.busy_size)) {
+	while (rs_range_busy(conn, sector, size)) {
 		spin_unlock_irq(&conn->lock);
-		wait_event(conn->wait, !READ_ONCE(conn->rs.busy_size) ||
-			   !ranges_overlap(sector, size,
-					   READ_ONCE(conn->rs.busy_sector),
-					   READ_ONCE(conn->rs.busy_size)));
+		wait_event(conn->wait, ({
+			bool busy;
+
+			spin_lock_irq(&conn->lock);
+			busy = rs_range_busy(conn, sector, size);
+			spin_unlock_irq(&conn->lock);
+			!busy; }));
 		spin_lock_irq(&conn->lock);
 	}
 }
@@ -175,13 +194,12 @@ void nbr_wait_peer_overlap(struct nbr_conn *conn, struct nbr_peer_req *pr)
 }
 
 /*
- * The worker has set rs.busy_*: wait until every earlier application
- * write to that range has completed (and so was sent to the peer).
+ * The worker has marked the range busy: wait until every earlier
+ * application write to it has completed (and so was sent to the peer).
  */
-void nbr_wait_rs_idle(struct nbr_conn *conn)
+void nbr_wait_rs_idle(struct nbr_conn *conn, u64 sector, u32 size)
 {
-	wait_event(conn->wait, !active_overlaps(conn, conn->rs.busy_sector,
-						 conn->rs.busy_size) ||
+	wait_event(conn->wait, !active_overlaps(conn, sector, size) ||
 		   READ_ONCE(conn->fail_state));
 }
 
@@ -200,16 +218,15 @@ void nbr_rs_req_free(struct nbr_req *req)
 	nbr_put_conn(conn);
 }
 
-/* Read @nbits blocks from @bit into a new resync request. May sleep. */
-struct nbr_req *nbr_rs_read(struct nbr_conn *conn,
-				struct block_device *bdev, u64 bit, u32 nbits)
+/* A resync request with a read bio for @nbits blocks from @bit. */
+static struct nbr_req *rs_req_alloc(struct nbr_conn *conn,
+				    struct block_device *bdev, u64 bit,
+				    u32 nbits)
 {
 	struct nbr_req *req;
-	struct bvec_iter iter;
 	struct page *page;
 	struct bio *bio;
 	u32 i;
-	int err;
 
 	req = kzalloc(sizeof(*req), GFP_NOIO);
 	if (!req)
@@ -230,6 +247,22 @@ struct nbr_req *nbr_rs_read(struct nbr_conn *conn,
 		}
 		__bio_add_page(bio, page, NBR_RS_BLOCK, 0);
 	}
+	return req;
+}
+
+/* Read @nbits blocks from @bit into a new resync request. May sleep. */
+struct nbr_req *nbr_rs_read(struct nbr_conn *conn,
+			    struct block_device *bdev, u64 bit, u32 nbits)
+{
+	struct bvec_iter iter;
+	struct nbr_req *req;
+	struct bio *bio;
+	int err;
+
+	req = rs_req_alloc(conn, bdev, bit, nbits);
+	if (IS_ERR(req))
+		return req;
+	bio = req->bio;
 	/* Completion consumes the iterator; the sender walks it again. */
 	iter = bio->bi_iter;
 	err = submit_bio_wait(bio);
@@ -240,6 +273,58 @@ struct nbr_req *nbr_rs_read(struct nbr_conn *conn,
 		return ERR_PTR(err);
 	}
 	return req;
+}
+
+/*
+ * A resync run's read is over. In one step under conn->lock the run
+ * leaves rs_reading and, read well, joins the send queue: a write to its
+ * range that waited is queued behind it. A failed read is left to the
+ * worker (its bits stay set). Any context.
+ */
+static void rs_read_done(struct nbr_req *req, int err)
+{
+	struct nbr_conn *conn = req->conn;
+	unsigned long flags;
+	bool drop;
+
+	atomic_inc(&conn->reqs_alive);	/* until our wake-up is done */
+	spin_lock_irqsave(&conn->lock, flags);
+	list_del_init(&req->list);
+	conn->rs.reading--;
+	drop = err || conn->fail_state;
+	if (drop) {
+		conn->rs.inflight -= req->size;
+		if (err && !conn->rs.read_err) {
+			conn->rs.read_err = err;
+			conn->rs.read_err_sector = req->sector;
+		}
+	} else {
+		req->read_id = ++conn->rs.next_id;
+		list_add_tail(&req->list, &conn->send_queue);
+	}
+	spin_unlock_irqrestore(&conn->lock, flags);
+	if (drop)
+		nbr_rs_req_free(req);
+	wake_up_all(&conn->wait);
+	nbr_put_conn(conn);
+}
+
+static void rs_read_endio(struct bio *bio)
+{
+	struct nbr_req *req = bio->bi_private;
+	struct nbr_device *dev = req->conn->dev;
+	int err = blk_status_to_errno(bio->bi_status);
+
+	/* Completion consumed the iterator; the sender walks it again. */
+	bio->bi_iter.bi_sector = req->sector;
+	bio->bi_iter.bi_size = req->size;
+	bio->bi_iter.bi_idx = 0;
+	bio->bi_iter.bi_bvec_done = 0;
+	atomic64_add(req->size >> SECTOR_SHIFT, &dev->disk_read_sect);
+	if (err)
+		nbr_local_io_error(dev);
+	rs_read_done(req, err);
+	nbr_put_local(dev);
 }
 
 /* Send one queued resync run (sender thread). */
@@ -262,7 +347,7 @@ int nbr_send_rs_data(struct nbr_conn *conn, struct nbr_req *req)
 	mutex_lock(&conn->data_send_mutex);
 	err = nbr_send_all(conn->data, buf, len, MSG_MORE);
 	if (!err)
-		err = nbr_send_bio(conn->data, req->bio, 0);
+		err = nbr_send_bio_zc(conn->data, req->bio, 0);
 	mutex_unlock(&conn->data_send_mutex);
 	if (err)
 		nbr_conn_fail(conn, err == -ETIMEDOUT ? NBR_C_TIMEOUT :
@@ -400,7 +485,7 @@ static long rate_delay(struct nbr_conn *conn)
 	return el;
 }
 
-enum rs_step { RS_IDLE, RS_SEND, RS_FINISH };
+enum rs_step { RS_IDLE, RS_SEND, RS_FINISH, RS_READ_ERROR };
 
 static enum rs_step rs_next(struct nbr_conn *conn)
 {
@@ -409,11 +494,17 @@ static enum rs_step rs_next(struct nbr_conn *conn)
 
 	spin_lock_irq(&conn->lock);
 	if (conn->fail_state || !rs->running || !rs->source ||
-	    rs->done_sent ||
-	    (!rs->verify && (rs->user_paused || rs->peer_paused)))
+	    rs->done_sent)
+		goto out;
+	if (rs->read_err) {
+		step = RS_READ_ERROR;
+		goto out;
+	}
+	if (!rs->verify && (rs->user_paused || rs->peer_paused))
 		goto out;
 	if (rs->cursor < rs_bits(conn)) {
-		if (rs->inflight < rs_window(conn->dev))
+		if (rs->inflight < rs_window(conn->dev) &&
+		    rs->reading < RS_READS_MAX)
 			step = RS_SEND;
 	} else if (!rs->inflight) {
 		step = RS_FINISH;
@@ -423,11 +514,12 @@ out:
 	return step;
 }
 
-/* Read and queue the next dirty run; false when the link broke. */
+/* Start reading the next dirty run; false when the link broke. */
 static bool send_next_run(struct nbr_conn *conn, struct nbr_md *md,
 			  struct block_device *bdev)
 {
 	u64 end = rs_bits(conn), bit, n;
+	struct block_device *rbdev;
 	struct nbr_req *req;
 
 	bit = nbr_bm_find_next(md, READ_ONCE(conn->rs.cursor));
@@ -441,34 +533,28 @@ static bool send_next_run(struct nbr_conn *conn, struct nbr_md *md,
 	     (n + 1) * NBR_RS_BLOCK <= conn->agreed.max_bio &&
 	     nbr_bm_test(md, bit + n); n++)
 		;
+	req = rs_req_alloc(conn, bdev, bit, n);
+	if (IS_ERR(req)) {
+		nbr_conn_fail(conn, NBR_C_NETWORKFAILURE,
+			      "resync: out of memory");
+		return false;
+	}
+	req->bio->bi_end_io = rs_read_endio;
+	req->bio->bi_private = req;
 	spin_lock_irq(&conn->lock);
 	conn->rs.cursor = bit + n;
-	conn->rs.busy_sector = bit << (NBR_BM_BIT_SHIFT - SECTOR_SHIFT);
-	conn->rs.busy_size = n * NBR_RS_BLOCK;
+	conn->rs.inflight += req->size;
+	conn->rs.rate_bytes += req->size;
+	conn->rs.reading++;
+	list_add_tail(&req->list, &conn->rs_reading);
 	spin_unlock_irq(&conn->lock);
-	nbr_wait_rs_idle(conn);
-	req = nbr_rs_read(conn, bdev, bit, n);
-	spin_lock_irq(&conn->lock);
-	if (!IS_ERR(req) && !conn->fail_state) {
-		req->read_id = ++conn->rs.next_id;
-		conn->rs.inflight += req->size;
-		conn->rs.rate_bytes += req->size;
-		list_add_tail(&req->list, &conn->send_queue);
+	nbr_wait_rs_idle(conn, req->sector, req->size);
+	/* The read's own reference to the disk, dropped at completion. */
+	if (!nbr_get_local(conn->dev, &rbdev)) {
+		rs_read_done(req, -ENODEV);
+		return true;
 	}
-	conn->rs.busy_size = 0;
-	spin_unlock_irq(&conn->lock);
-	wake_up_all(&conn->wait);
-	if (IS_ERR(req)) {
-		nbr_err(conn->dev, "resync: cannot read %llu KiB at sector %llu (%ld); stopping the resync\n",
-			n * 4, bit << 3, PTR_ERR(req));
-		nbr_local_io_error(conn->dev);
-		nbr_conn_fail(conn, NBR_C_NETWORKFAILURE, "resync read error");
-		return false;
-	}
-	if (READ_ONCE(conn->fail_state)) {
-		nbr_rs_req_free(req);
-		return false;
-	}
+	submit_bio(req->bio);
 	return true;
 }
 
@@ -549,6 +635,12 @@ static bool resync_round(struct nbr_conn *conn)
 	step = rs_next(conn);
 	if (step == RS_IDLE)
 		return true;
+	if (step == RS_READ_ERROR) {
+		nbr_err(dev, "resync: cannot read at sector %llu (%d); stopping the resync\n",
+			conn->rs.read_err_sector, conn->rs.read_err);
+		nbr_conn_fail(conn, NBR_C_NETWORKFAILURE, "resync read error");
+		return false;
+	}
 	if (!nbr_get_local(dev, &bdev)) {
 		nbr_conn_fail(conn, NBR_C_NETWORKFAILURE,
 			      "resync source lost its disk");
@@ -625,6 +717,8 @@ void nbr_resync_stop(struct nbr_conn *conn)
 	if (conn->resync)
 		kthread_stop(conn->resync);
 	conn->resync = NULL;
+	/* Reads still in flight drop their runs (fail_state is set). */
+	wait_event(conn->wait, !READ_ONCE(conn->rs.reading));
 	spin_lock_irq(&conn->lock);
 	conn->rs.running = false;
 	conn->rs.busy_size = 0;

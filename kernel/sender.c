@@ -287,8 +287,11 @@ static int send_data(struct nbr_conn *conn, struct nbr_req *req, u32 barrier)
 	len += n;
 	mutex_lock(&conn->data_send_mutex);
 	err = nbr_send_all(conn->data, buf, len, req->size ? MSG_MORE : 0);
-	if (!err && req->size)
+	/* Protocol A completes the write before TCP is done with its pages. */
+	if (!err && req->size && conn->conf.proto == NBR_PROT_A)
 		err = nbr_send_bio(conn->data, req->bio, 0);
+	else if (!err && req->size)
+		err = nbr_send_bio_zc(conn->data, req->bio, 0);
 	mutex_unlock(&conn->data_send_mutex);
 	if (!err)
 		atomic64_add(req->size >> SECTOR_SHIFT, &conn->sent_sect);

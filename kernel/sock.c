@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bio.h>
+#include <linux/highmem.h>
 #include <linux/in.h>
 #include <linux/uio.h>
 #include <linux/in6.h>
@@ -176,6 +177,56 @@ int nbr_send_bio(struct socket *sock, struct bio *bio, unsigned int flags)
 		if (rv == -EAGAIN || rv == 0)
 			return -ETIMEDOUT;
 		if (rv < 0)
+			return rv;
+	}
+	return 0;
+}
+
+/* One page to the socket without a copy; slab pages are copied. */
+static int send_page(struct socket *sock, struct page *page, int offset,
+		     size_t len, int flags)
+{
+	void *p;
+	int rv;
+
+	if (!sendpage_ok(page)) {
+		p = kmap_local_page(page);
+		rv = nbr_send_all(sock, p + offset, len, flags);
+		kunmap_local(p);
+		return rv;
+	}
+	while (len) {
+		rv = kernel_sendpage(sock, page, offset, len,
+				     flags | MSG_NOSIGNAL);
+		if (rv == -EAGAIN || rv == 0)
+			return -ETIMEDOUT;
+		if (rv < 0)
+			return rv;
+		offset += rv;
+		len -= rv;
+	}
+	return 0;
+}
+
+/*
+ * Send the bytes of @bio (its current range) without copying them: the
+ * socket takes its own references to the pages. Only for pages nobody
+ * changes before the peer has received them: resync runs, and writes
+ * that complete on the peer's ack (protocols B and C). A copy costs more
+ * than the per-page calls in a VM. May sleep.
+ */
+int nbr_send_bio_zc(struct socket *sock, struct bio *bio, unsigned int flags)
+{
+	u32 left = bio->bi_iter.bi_size;
+	struct bvec_iter iter;
+	struct bio_vec bv;
+	int rv;
+
+	bio_for_each_segment(bv, bio, iter) {
+		left -= bv.bv_len;
+		rv = send_page(sock, bv.bv_page, bv.bv_offset, bv.bv_len,
+			       left ? flags | MSG_MORE : flags);
+		if (rv)
 			return rv;
 	}
 	return 0;

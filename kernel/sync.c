@@ -430,8 +430,10 @@ static void rs_reset(struct nbr_resync *rs, bool source, bool verify,
 {
 	enum nbr_sync plan = rs->plan;
 	bool up = rs->user_paused, pp = rs->peer_paused;
+	u32 reading = rs->reading;	/* teardown waits for those */
 
 	memset(rs, 0, sizeof(*rs));
+	rs->reading = reading;
 	rs->plan = plan;
 	rs->user_paused = up;
 	rs->peer_paused = pp;

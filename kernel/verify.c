@@ -230,7 +230,7 @@ int nbr_verify_round(struct nbr_conn *conn)
 	conn->rs.busy_sector = bit << (NBR_BM_BIT_SHIFT - SECTOR_SHIFT);
 	conn->rs.busy_size = n * NBR_RS_BLOCK;
 	spin_unlock_irq(&conn->lock);
-	nbr_wait_rs_idle(conn);
+	nbr_wait_rs_idle(conn, conn->rs.busy_sector, conn->rs.busy_size);
 	req = nbr_rs_read(conn, bdev, bit, n);
 	nbr_put_local(dev);
 	err = PTR_ERR_OR_ZERO(req);
