@@ -75,6 +75,7 @@ struct nbr_resync {
 	u64 done_bits;			/* synced / verified so far */
 	u64 oos_found;			/* verify: blocks that differ */
 	u32 inflight;			/* source: bytes read or sent, not acked */
+	u32 inflight_runs;		/* source: ... and the runs they are in */
 	u64 next_id;			/* source: block_id of the next run */
 	u32 reading;			/* source: runs in conn->rs_reading */
 	int read_err;			/* source: a run's read failed (errno) */

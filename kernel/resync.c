@@ -30,7 +30,12 @@
 #include "nbr_state_rules.h"
 
 #define RS_RUN_BLOCKS	64			/* 256 KiB per RS_DATA */
-#define RS_READS_MAX	8			/* runs being read at once */
+#define RS_READS_MAX	32			/* runs being read at once */
+/*
+ * Runs unacknowledged: scattered dirty blocks make many small runs, and
+ * every one the target holds in flight is scanned for overlaps.
+ */
+#define RS_RUNS_MAX	64
 #define RS_WINDOW	(4u << 20)		/* bytes unacked, idle app */
 #define RS_WINDOW_BUSY	(512u << 10)		/* ... while the app writes */
 
@@ -294,6 +299,7 @@ static void rs_read_done(struct nbr_req *req, int err)
 	drop = err || conn->fail_state;
 	if (drop) {
 		conn->rs.inflight -= req->size;
+		conn->rs.inflight_runs--;
 		if (err && !conn->rs.read_err) {
 			conn->rs.read_err = err;
 			conn->rs.read_err_sector = req->sector;
@@ -376,6 +382,7 @@ int nbr_got_rs_ack(struct nbr_conn *conn, unsigned int cmd,
 	if (found) {
 		list_del_init(&found->list);
 		conn->rs.inflight -= found->size;
+		conn->rs.inflight_runs--;
 	}
 	spin_unlock_irq(&conn->lock);
 	if (!found)
@@ -504,7 +511,8 @@ static enum rs_step rs_next(struct nbr_conn *conn)
 		goto out;
 	if (rs->cursor < rs_bits(conn)) {
 		if (rs->inflight < rs_window(conn->dev) &&
-		    rs->reading < RS_READS_MAX)
+		    rs->reading < RS_READS_MAX &&
+		    rs->inflight_runs < RS_RUNS_MAX)
 			step = RS_SEND;
 	} else if (!rs->inflight) {
 		step = RS_FINISH;
@@ -544,6 +552,7 @@ static bool send_next_run(struct nbr_conn *conn, struct nbr_md *md,
 	spin_lock_irq(&conn->lock);
 	conn->rs.cursor = bit + n;
 	conn->rs.inflight += req->size;
+	conn->rs.inflight_runs++;
 	conn->rs.rate_bytes += req->size;
 	conn->rs.reading++;
 	list_add_tail(&req->list, &conn->rs_reading);

@@ -465,6 +465,7 @@ void nbr_fail_requests(struct nbr_conn *conn)
 	list_splice_tail_init(&conn->read_tl, &dead);
 	list_splice_tail_init(&conn->rs_tl, &dead);
 	conn->rs.inflight = 0;
+	conn->rs.inflight_runs = 0;
 	list_for_each_entry_safe(rec, rtmp, &conn->epochs, list) {
 		list_del(&rec->list);
 		kfree(rec);

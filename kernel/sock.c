@@ -49,6 +49,8 @@ void nbr_sock_tune(struct socket *sock, enum nbr_sock kind)
 
 	sock_set_keepalive(sk);
 	tcp_sock_set_nodelay(sk);
+	/* Socket memory must never wait for writeback to this device. */
+	sk->sk_allocation = GFP_NOIO;
 	if (kind == NBR_SOCK_META)
 		sk->sk_priority = TC_PRIO_INTERACTIVE;
 }
