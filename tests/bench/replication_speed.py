@@ -8,7 +8,10 @@ protocols A, B and C; then, for DRBD 8.4 and nbr alike, the full initial
 sync of a 256 MiB disk, the quick resync of the same number of 4 KiB
 blocks (1% and 10% of the 256 MiB disk) written while disconnected on a
 256 MiB and on a 1 GiB disk, and a resync under a concurrent writer.
-Prints a table of values and ratios and writes it to
+The raw references and the sequential and latency rows are the median of
+three runs, shown with their spread (TCG guests on a shared host vary from
+run to run); the sync rows are single runs. Prints a table of values and
+ratios and writes it to
 build/bench/replication.md. A row that cannot be measured says why; nothing
 is estimated or carried over from another run.
 """
@@ -16,6 +19,7 @@ is estimated or carried over from another run.
 import argparse
 import json
 import re
+import shlex
 import statistics
 import sys
 import time
@@ -33,6 +37,7 @@ SYNC_LIMIT_S = 420
 PORT = 7788
 SEQ_SIZE = "128M"   # sequential 1 MiB O_DIRECT writes
 SYNC_IOS = 1000     # 4 KiB O_DSYNC writes for the latency percentiles
+REPEAT = 3          # the stream, disk and device rows: median of this many runs
 
 CONF = """\
 global {{ usage-count no; }}
@@ -52,6 +57,19 @@ def fio(node, dev, bs, extra):
     out = node.out(f"fio --name=bench --filename={dev} --rw=write --bs={bs} --direct=1 "
                    f"--ioengine=psync --output-format=json {extra}", timeout=900)
     return json.loads(out[out.index("{"):])["jobs"][0]["write"]
+
+
+class Sample:
+    """The median of repeated runs of one measurement, and their spread:
+    TCG guests on a shared host vary by a third from run to run."""
+
+    def __init__(self, fn, n=REPEAT):
+        self.runs = sorted(fn() for _ in range(n))
+        self.value = statistics.median(self.runs)
+
+    def text(self, fmt, unit):
+        spread = f"{fmt.format(self.runs[0])}-{fmt.format(self.runs[-1])}"
+        return f"{fmt.format(self.value)} {unit} (median of {len(self.runs)}: {spread})"
 
 
 def seq_mib_s(node, dev):
@@ -115,40 +133,44 @@ def measure_replicated(c, rows, label, pair, protocol, refs):
     try:
         pair.up(protocol)
         pair.promote_without_sync()
-        seq = seq_mib_s(c.a, pair.device)
-        lat = dsync_p50_ms(c.a, pair.device)
+        seq_s = Sample(lambda: seq_mib_s(c.a, pair.device))
+        lat_s = Sample(lambda: dsync_p50_ms(c.a, pair.device))
     except CommandFailed as e:
         reason = (e.result.err or e.result.out).strip().splitlines()
         rows.append((label, "not measured", reason[-1] if reason else str(e).splitlines()[0]))
         return None
     finally:
         pair.down()
+    seq, lat = seq_s.value, lat_s.value
     local_plus_rtt = refs["disk_p50"] + refs["rtt"]
     ratio_seq = f"{seq / refs['tcp']:.2f}x raw TCP"
     ratio_lat = f"{lat / local_plus_rtt:.2f}x (disk + RTT)"
     if "drbd_seq" in refs:
         ratio_seq += f", {seq / refs['drbd_seq']:.2f}x DRBD 8.4"
         ratio_lat += f", {lat / refs['drbd_p50']:.2f}x DRBD 8.4"
-    rows.append((f"{label}: seq 1 MiB O_DIRECT write", f"{seq:.1f} MiB/s", ratio_seq))
-    rows.append((f"{label}: 4 KiB O_DSYNC write p50", f"{lat:.2f} ms", ratio_lat))
+    rows.append((f"{label}: seq 1 MiB O_DIRECT write", seq_s.text("{:.1f}", "MiB/s"), ratio_seq))
+    rows.append((f"{label}: 4 KiB O_DSYNC write p50", lat_s.text("{:.2f}", "ms"), ratio_lat))
     return seq, lat
 
 
 def until_synced_s(node, cmd, limit=SYNC_LIMIT_S):
     """Run cmd in the guest, then poll /proc/drbd there every 50 ms until
     the pair is Connected, UpToDate/UpToDate and nothing is out of sync;
-    return the seconds from the start of cmd."""
-    script = f"""t0=$(date +%s%N); {cmd} || exit 2
+    return the seconds from the start of cmd. The loop uses bash builtins
+    only: a guest has one emulated CPU, and a process started per poll
+    would take it from the resync being measured."""
+    script = f"""t0=${{EPOCHREALTIME/./}}; {cmd} || exit 2
+exec 9<> <(:)
 while :; do
-  p=$(cat /proc/drbd)
-  case "$p" in *"cs:Connected "*"ds:UpToDate/UpToDate"*"oos:0"*) break;; esac
-  if [ $(( ($(date +%s%N) - t0) / 1000000000 )) -ge {limit} ]; then
-    echo "not in sync after {limit} s:" $(echo "$p" | tail -n +3) >&2; exit 3
+  mapfile -t p < /proc/drbd
+  case "${{p[*]}}" in *"cs:Connected "*"ds:UpToDate/UpToDate"*"oos:0"*) break;; esac
+  if (( ${{EPOCHREALTIME/./}} - t0 >= {limit} * 1000000 )); then
+    echo "not in sync after {limit} s:" "${{p[@]:2}}" >&2; exit 3
   fi
-  sleep 0.05
+  read -t 0.05 -u 9
 done
-echo $(( ($(date +%s%N) - t0) / 1000000 ))"""
-    return int(node.out(script, timeout=limit + 60)) / 1000.0
+echo $(( (${{EPOCHREALTIME/./}} - t0) / 1000 ))"""
+    return int(node.out(f"bash -c {shlex.quote(script)}", timeout=limit + 60)) / 1000.0
 
 
 def failed(rows, label, e):
@@ -271,14 +293,16 @@ def main():
                  quiet=True) as c:
         a, b = c.a, c.b
         print("measuring the raw references ...", flush=True)
-        refs["tcp"] = tcp_stream_mib_s(a, b)
-        refs["rtt"] = rtt_4k_p50_ms(a, b)
-        refs["disk_seq"] = seq_mib_s(a, DISK)
-        refs["disk_p50"] = dsync_p50_ms(a, DISK)
-        rows += [("raw TCP stream alpha -> bravo", f"{refs['tcp']:.1f} MiB/s", ""),
-                 ("4 KiB network round trip p50", f"{refs['rtt']:.2f} ms", ""),
-                 ("raw disk: seq 1 MiB O_DIRECT write", f"{refs['disk_seq']:.1f} MiB/s", ""),
-                 ("raw disk: 4 KiB O_DSYNC write p50", f"{refs['disk_p50']:.2f} ms", "")]
+        tcp = Sample(lambda: tcp_stream_mib_s(a, b))
+        rtt = Sample(lambda: rtt_4k_p50_ms(a, b))
+        disk_seq = Sample(lambda: seq_mib_s(a, DISK))
+        disk_p50 = Sample(lambda: dsync_p50_ms(a, DISK))
+        refs.update(tcp=tcp.value, rtt=rtt.value, disk_seq=disk_seq.value,
+                    disk_p50=disk_p50.value)
+        rows += [("raw TCP stream alpha -> bravo", tcp.text("{:.1f}", "MiB/s"), ""),
+                 ("4 KiB network round trip p50", rtt.text("{:.2f}", "ms"), ""),
+                 ("raw disk: seq 1 MiB O_DIRECT write", disk_seq.text("{:.1f}", "MiB/s"), ""),
+                 ("raw disk: 4 KiB O_DSYNC write p50", disk_p50.text("{:.2f}", "ms"), "")]
 
         if not args.skip_drbd:
             print("measuring mainline DRBD 8.4, protocol C ...", flush=True)
