@@ -98,17 +98,6 @@ u64 nbr_bm_weight(struct nbr_md *md)
 	return READ_ONCE(md->bm_set);
 }
 
-bool nbr_bm_test(struct nbr_md *md, u64 bit)
-{
-	unsigned long flags;
-	bool set;
-
-	spin_lock_irqsave(&md->bm_lock, flags);
-	set = nbr_bits_test(md->bm, md->bm_bits, bit);
-	spin_unlock_irqrestore(&md->bm_lock, flags);
-	return set;
-}
-
 u64 nbr_bm_find_next(struct nbr_md *md, u64 from)
 {
 	unsigned long flags;
@@ -116,6 +105,17 @@ u64 nbr_bm_find_next(struct nbr_md *md, u64 from)
 
 	spin_lock_irqsave(&md->bm_lock, flags);
 	bit = nbr_bits_find_next(md->bm, md->bm_bits, from);
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+	return bit;
+}
+
+u64 nbr_bm_next_run(struct nbr_md *md, u64 from, u64 max, u64 *len)
+{
+	unsigned long flags;
+	u64 bit;
+
+	spin_lock_irqsave(&md->bm_lock, flags);
+	bit = nbr_bits_next_run(md->bm, md->bm_bits, from, max, len);
 	spin_unlock_irqrestore(&md->bm_lock, flags);
 	return bit;
 }

@@ -148,9 +148,10 @@ u64 nbr_bm_clear(struct nbr_md *md, u64 sector, u32 size);
 void nbr_bm_set_all(struct nbr_md *md);
 void nbr_bm_clear_all(struct nbr_md *md);
 u64 nbr_bm_weight(struct nbr_md *md);		/* set bits */
-bool nbr_bm_test(struct nbr_md *md, u64 bit);
 /* First set bit at or after @from; md->bm_bits when none. */
 u64 nbr_bm_find_next(struct nbr_md *md, u64 from);
+/* ... and the length of the run of set bits there, up to @max. */
+u64 nbr_bm_next_run(struct nbr_md *md, u64 from, u64 max, u64 *len);
 /* Write the bitmap blocks changed since their last write (or all). */
 int nbr_bm_write_dirty(struct nbr_device *dev, struct nbr_md *md);
 /* Only the changed blocks holding bits [first, last]. */

@@ -530,17 +530,16 @@ static bool send_next_run(struct nbr_conn *conn, struct nbr_md *md,
 	struct block_device *rbdev;
 	struct nbr_req *req;
 
-	bit = nbr_bm_find_next(md, READ_ONCE(conn->rs.cursor));
+	bit = nbr_bm_next_run(md, READ_ONCE(conn->rs.cursor),
+			      min_t(u64, RS_RUN_BLOCKS,
+				    conn->agreed.max_bio / NBR_RS_BLOCK), &n);
 	if (bit >= end) {
 		spin_lock_irq(&conn->lock);
 		conn->rs.cursor = end;
 		spin_unlock_irq(&conn->lock);
 		return true;
 	}
-	for (n = 1; n < RS_RUN_BLOCKS && bit + n < end &&
-	     (n + 1) * NBR_RS_BLOCK <= conn->agreed.max_bio &&
-	     nbr_bm_test(md, bit + n); n++)
-		;
+	n = min(n, end - bit);
 	req = rs_req_alloc(conn, bdev, bit, n);
 	if (IS_ERR(req)) {
 		nbr_conn_fail(conn, NBR_C_NETWORKFAILURE,

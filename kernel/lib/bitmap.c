@@ -169,3 +169,15 @@ u64 nbr_bits_find_next(const __le64 *bm, u64 nbits, u64 from)
 		v = le64_to_cpu(bm[w]);
 	}
 }
+
+u64 nbr_bits_next_run(const __le64 *bm, u64 nbits, u64 from, u64 max,
+		      u64 *len)
+{
+	u64 first = nbr_bits_find_next(bm, nbits, from), n = 0;
+
+	while (first + n < nbits && n < max &&
+	       nbr_bits_test(bm, nbits, first + n))
+		n++;
+	*len = n;
+	return first;
+}

@@ -55,6 +55,13 @@ u64 nbr_bm_count(const __le64 *bm, u64 nbits);
 u64 nbr_bits_merge(__le64 *dst, const __le64 *src, u64 nbits);
 /* First set bit at or after @from, or @nbits when none. */
 u64 nbr_bits_find_next(const __le64 *bm, u64 nbits, u64 from);
+/*
+ * The next run of set bits at or after @from: returns its first bit (or
+ * @nbits when none) and its length in *@len, at most @max bits. The cap
+ * is on the length only, wherever the run starts.
+ */
+u64 nbr_bits_next_run(const __le64 *bm, u64 nbits, u64 from, u64 max,
+		      u64 *len);
 
 #define NBR_RLE_FIRST_SET	0x01u
 #define NBR_RLE_VARINT_MAX	10

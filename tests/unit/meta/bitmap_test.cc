@@ -89,6 +89,35 @@ TEST(Bitmap, SetClearTestCount) {
     EXPECT_EQ(nbr_bits_set(w.data(), 0, 0, 0), 0u);
 }
 
+TEST(Bitmap, NextRunIsCappedByLengthNotByOffset) {
+    const std::uint64_t n = 4096;
+    Words w = Bm(n);
+    nbr_bits_set(w.data(), n, 3, 5);       // a short run
+    nbr_bits_set(w.data(), n, 60, 200);    // crosses words
+    nbr_bits_set(w.data(), n, 3000, 3999); // far beyond 1 MiB worth of bits
+    nbr_bits_set(w.data(), n, 4090, 4095); // up to the end
+    u64 len = 99;
+    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 0, 64, &len), 3u);
+    EXPECT_EQ(len, 3u);
+    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 6, 64, &len), 60u);
+    EXPECT_EQ(len, 64u);
+    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 124, 64, &len), 124u);
+    EXPECT_EQ(len, 64u);
+    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 188, 64, &len), 188u);
+    EXPECT_EQ(len, 13u);
+    // A run starting far into the device is as long as one at the start.
+    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 201, 64, &len), 3000u);
+    EXPECT_EQ(len, 64u);
+    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 3990, 64, &len), 3990u);
+    EXPECT_EQ(len, 10u);
+    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 4000, 64, &len), 4090u);
+    EXPECT_EQ(len, 6u);
+    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 4096, 64, &len), n);
+    EXPECT_EQ(len, 0u);
+    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 0, 1, &len), 3u);
+    EXPECT_EQ(len, 1u);
+}
+
 TEST(Bitmap, MergeIsOr) {
     const std::uint64_t n = 70;
     Words a = Bm(n), b = Bm(n);
