@@ -303,8 +303,9 @@ def data_sum(node, dev="/dev/vdb", sectors=None, minor=0):
         else:
             sectors = md_data_sectors(node, dev)
     assert sectors % 8 == 0, sectors
-    return node.out(f"dd if={dev} bs=4096 count={sectors // 8} iflag=direct status=none "
-                    "| sha256sum", timeout=300).split()[0]
+    # 1 MiB reads: 4 KiB ones made this take 18 s instead of 4 under TCG.
+    return node.out(f"dd if={dev} bs=1M count={sectors * 512} iflag=direct,count_bytes "
+                    "status=none | sha256sum", timeout=300).split()[0]
 
 
 def block_sum(node, dev, block, count=1):
