@@ -41,6 +41,7 @@ class NodeSpec:
     tap: str
     workdir: Path
     memory: int
+    slab_debug: bool = True
     disks: list = field(default_factory=list)
     peers: list = field(default_factory=list)
 
@@ -197,10 +198,12 @@ class Cluster:
     """Boots `nodes` guests on one LAN; use as a context manager.
 
     mode: a key of MODES; load_module=False leaves loading to the caller.
+    slab_debug=False boots without slab poisoning and red zones: for
+    benchmarks, which measure the configuration users run.
     """
 
     def __init__(self, name, nodes=2, mode="nbr", disks=("64M",), memory=1024,
-                 build=None, quiet=False, load_module=True):
+                 build=None, quiet=False, load_module=True, slab_debug=True):
         if not 1 <= nodes <= len(NAMES):
             raise ValueError(f"nodes must be 1..{len(NAMES)}")
         self.name = name
@@ -219,6 +222,7 @@ class Cluster:
         self._n = nodes
         self._disks = disks
         self._memory = memory
+        self._slab_debug = slab_debug
         self._sockdir = None
         self._log = None
 
@@ -268,7 +272,8 @@ class Cluster:
         for i in range(self._n):
             name = NAMES[i]
             spec = NodeSpec(name=name, ip=f"{lanmod.SUBNET}.{i + 1}", mac=f"52:54:00:99:00:{i + 1:02x}",
-                            tap=f"tap-{name}", workdir=self.workdir, memory=self._memory)
+                            tap=f"tap-{name}", workdir=self.workdir, memory=self._memory,
+                            slab_debug=self._slab_debug)
             for d, size in enumerate(self._disks):
                 path = self.workdir / f"{name}-vd{chr(ord('b') + d)}.img"
                 with open(path, "wb") as f:

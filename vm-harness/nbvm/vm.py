@@ -230,12 +230,12 @@ class VM:
 
     def _cmdline(self, agent_sock, qmp_sock):
         s = self.spec
+        # Catch memory corruption: sanity checks, red zones and poisoning on
+        # every slab cache; allocation/free tracking (costly under TCG) on
+        # the caches our module allocates from.
+        slab = ["slub_debug=FZP;FZPU,kmalloc-*,nbr*,bio*"] if s.slab_debug else []
         append = " ".join([
-            "console=ttyS0", "loglevel=5", "panic=0",
-            # Catch memory corruption: sanity checks, red zones and poisoning
-            # on every slab cache; allocation/free tracking (costly under
-            # TCG) on the caches our module allocates from.
-            "slub_debug=FZP;FZPU,kmalloc-*,nbr*,bio*",
+            "console=ttyS0", "loglevel=5", "panic=0", *slab,
             "mitigations=off", "random.trust_cpu=on", "tsc=reliable", "no_timer_check",
             f"nbvm.host={s.name}", f"nbvm.ip={s.ip}/24",
             "nbvm.peer=" + " nbvm.peer=".join(f"{ip},{n}" for n, ip in s.peers),
