@@ -122,6 +122,11 @@ static int nbr_add_disk(struct nbr_device *dev)
 	snprintf(disk->disk_name, sizeof(disk->disk_name), "nb%u", dev->minor);
 	/* Flush and FUA reach us and are passed on, not dropped. */
 	blk_queue_write_cache(disk->queue, true, true);
+	/*
+	 * Writes go to the peer without a copy: a page that changed while in
+	 * flight could reach the peer with other bytes than the local disk.
+	 */
+	blk_queue_flag_set(QUEUE_FLAG_STABLE_WRITES, disk->queue);
 	/* The largest write one data packet can carry. */
 	blk_queue_max_hw_sectors(disk->queue, NBR_MAX_BIO_SIZE >> SECTOR_SHIFT);
 	set_capacity(disk, 0);

@@ -96,26 +96,19 @@ TEST(Bitmap, NextRunIsCappedByLengthNotByOffset) {
     nbr_bits_set(w.data(), n, 60, 200);    // crosses words
     nbr_bits_set(w.data(), n, 3000, 3999); // far beyond 1 MiB worth of bits
     nbr_bits_set(w.data(), n, 4090, 4095); // up to the end
-    u64 len = 99;
-    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 0, 64, &len), 3u);
-    EXPECT_EQ(len, 3u);
-    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 6, 64, &len), 60u);
-    EXPECT_EQ(len, 64u);
-    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 124, 64, &len), 124u);
-    EXPECT_EQ(len, 64u);
-    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 188, 64, &len), 188u);
-    EXPECT_EQ(len, 13u);
-    // A run starting far into the device is as long as one at the start.
-    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 201, 64, &len), 3000u);
-    EXPECT_EQ(len, 64u);
-    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 3990, 64, &len), 3990u);
-    EXPECT_EQ(len, 10u);
-    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 4000, 64, &len), 4090u);
-    EXPECT_EQ(len, 6u);
-    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 4096, 64, &len), n);
-    EXPECT_EQ(len, 0u);
-    EXPECT_EQ(nbr_bits_next_run(w.data(), n, 0, 1, &len), 3u);
-    EXPECT_EQ(len, 1u);
+    struct Case {
+        std::uint64_t from, max, first, len;
+    };
+    const Case cases[] = {
+        {0, 64, 3, 3},        {6, 64, 60, 64},     {124, 64, 124, 64}, {188, 64, 188, 13},
+        {201, 64, 3000, 64}, // as long far into the device
+        {3990, 64, 3990, 10}, {4000, 64, 4090, 6}, {4096, 64, n, 0},   {0, 1, 3, 1},
+    };
+    for (const Case& c : cases) {
+        u64 len = 99;
+        EXPECT_EQ(nbr_bits_next_run(w.data(), n, c.from, c.max, &len), c.first) << c.from;
+        EXPECT_EQ(len, c.len) << c.from;
+    }
 }
 
 TEST(Bitmap, MergeIsOr) {
