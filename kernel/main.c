@@ -2,8 +2,9 @@
 /*
  * nbr: a block device replicated to one peer over TCP (DRBD-like).
  *
- * Module entry and exit: the block major, the bio set, the device table,
- * /proc/drbd and the generic netlink family, in that order.
+ * Module entry and exit: the block major, the free-page cache of the
+ * data path, the bio set, the device table, /proc/drbd and the generic
+ * netlink family, in that order.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -54,9 +55,12 @@ static int __init nbr_init(void)
 		return nbr_major;
 	}
 
-	err = nbr_req_init();
+	err = nbr_pages_init();
 	if (err)
 		goto out_unregister_blkdev;
+	err = nbr_req_init();
+	if (err)
+		goto out_pages_exit;
 	err = nbr_devices_init();
 	if (err)
 		goto out_req_exit;
@@ -83,6 +87,8 @@ out_devices_exit:
 	nbr_devices_exit();
 out_req_exit:
 	nbr_req_exit();
+out_pages_exit:
+	nbr_pages_exit();
 out_unregister_blkdev:
 	unregister_blkdev(nbr_major, NBR_BLKDEV_NAME);
 	return err;
@@ -95,6 +101,7 @@ static void __exit nbr_exit(void)
 	nbr_proc_exit();
 	nbr_devices_exit();
 	nbr_req_exit();
+	nbr_pages_exit();
 	unregister_blkdev(nbr_major, NBR_BLKDEV_NAME);
 	pr_info("unloaded\n");
 }

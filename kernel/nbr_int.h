@@ -175,6 +175,12 @@ void nbr_nl_event(struct nbr_device *dev, u32 seq, const char *reason);
 __printf(2, 3)
 void nbr_extack(struct netlink_ext_ack *extack, const char *fmt, ...);
 
+/* pages.c: a cache of data pages that skips init_on_alloc's zeroing. */
+int nbr_pages_init(void);
+void nbr_pages_exit(void);
+struct page *nbr_page_get(gfp_t gfp);
+void nbr_page_put(struct page *page);
+
 /* fault.c: fault injection for tests, off by default. */
 bool nbr_fault_corrupt_rx(void *buf, size_t len);
 

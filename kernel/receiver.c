@@ -23,7 +23,7 @@ void nbr_peer_req_free(struct nbr_peer_req *pr)
 	unsigned int i;
 
 	for (i = 0; i < pr->nr_pages; i++)
-		__free_page(pr->pages[i]);
+		nbr_page_put(pr->pages[i]);
 	kfree(pr);
 }
 
@@ -43,7 +43,7 @@ struct nbr_peer_req *nbr_peer_req_alloc(struct nbr_conn *conn, u64 sector,
 	pr->block_id = block_id;
 	pr->size = size;
 	for (i = 0; i < n; i++) {
-		pr->pages[i] = alloc_page(GFP_NOIO);
+		pr->pages[i] = nbr_page_get(GFP_NOIO);
 		if (!pr->pages[i]) {
 			nbr_peer_req_free(pr);
 			return NULL;

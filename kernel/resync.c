@@ -216,7 +216,7 @@ void nbr_rs_req_free(struct nbr_req *req)
 
 	if (req->bio) {
 		bio_for_each_segment_all(bv, req->bio, it)
-			__free_page(bv->bv_page);
+			nbr_page_put(bv->bv_page);
 		bio_put(req->bio);
 	}
 	kfree(req);
@@ -245,7 +245,7 @@ static struct nbr_req *rs_req_alloc(struct nbr_conn *conn,
 	req->bio = bio;
 	bio->bi_iter.bi_sector = req->sector;
 	for (i = 0; i < nbits; i++) {
-		page = alloc_page(GFP_NOIO);
+		page = nbr_page_get(GFP_NOIO);
 		if (!page) {
 			nbr_rs_req_free(req);
 			return ERR_PTR(-ENOMEM);
