@@ -31,11 +31,54 @@ static void resync_written(struct nbr_conn *conn, struct nbr_peer_req *pr)
 	nbr_rs_count(conn, pr->size / NBR_RS_BLOCK);
 }
 
+/*
+ * The acks of one ack_work run leave in one send, so a burst of finished
+ * writes costs the peer one segment instead of one per block.
+ */
+#define ACK_LEN (sizeof(struct nbr_header) + sizeof(struct nbr_p_block_ack))
+#define ACK_BATCH 16
+
+struct ack_batch {
+	int len;
+	u8 buf[ACK_BATCH * ACK_LEN];
+};
+
+static int ack_flush(struct nbr_conn *conn, struct ack_batch *b)
+{
+	int err = 0;
+
+	if (b->len)
+		err = nbr_send_packet(conn, NBR_SOCK_META, b->buf, b->len);
+	b->len = 0;
+	return err;
+}
+
+static int ack_add(struct nbr_conn *conn, struct ack_batch *b,
+		   unsigned int cmd, const struct nbr_peer_req *pr)
+{
+	struct nbr_block_ack a = { .sector = pr->sector,
+				   .block_id = pr->block_id,
+				   .size = pr->size, .seq = pr->seq };
+	int n;
+
+	if (b->len + ACK_LEN > sizeof(b->buf)) {
+		n = ack_flush(conn, b);
+		if (n)
+			return n;
+	}
+	n = nbr_encode_block_ack(b->buf + b->len, ACK_LEN, cmd, &a);
+	if (n < 0)
+		return n;
+	b->len += n;
+	return 0;
+}
+
 /* Send due write acks and free the finished peer requests. */
 void nbr_ack_work(struct work_struct *work)
 {
 	struct nbr_conn *conn = container_of(work, struct nbr_conn, ack_work);
 	struct nbr_peer_req *pr, *tmp;
+	struct ack_batch b = {};
 	LIST_HEAD(done);
 	bool live;
 
@@ -49,17 +92,19 @@ void nbr_ack_work(struct work_struct *work)
 			if (!pr->status)
 				resync_written(conn, pr);
 			if (live)
-				live = !nbr_send_block_ack(conn, pr->status ?
-							   NBR_P_RS_NEG_ACK :
-							   NBR_P_RS_ACK, pr);
+				live = !ack_add(conn, &b, pr->status ?
+						NBR_P_RS_NEG_ACK :
+						NBR_P_RS_ACK, pr);
 		} else if (live && pr->status) {
-			live = !nbr_send_block_ack(conn, NBR_P_NEG_ACK, pr);
+			live = !ack_add(conn, &b, NBR_P_NEG_ACK, pr);
 		} else if (live && (pr->flags & NBR_DP_SEND_WRITE_ACK)) {
-			live = !nbr_send_block_ack(conn, NBR_P_WRITE_ACK, pr);
+			live = !ack_add(conn, &b, NBR_P_WRITE_ACK, pr);
 		}
 		atomic_dec(&conn->unacked);
 		nbr_peer_req_free(pr);
 	}
+	if (live)
+		ack_flush(conn, &b);
 }
 
 static int send_ping(struct nbr_conn *conn, unsigned int cmd)

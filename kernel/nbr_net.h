@@ -344,7 +344,7 @@ void nbr_sync_after_force(struct nbr_device *dev, enum nbr_disk_state was);
 int nbr_resync_start(struct nbr_conn *conn);
 void nbr_resync_stop(struct nbr_conn *conn);
 void nbr_resync_kick(struct nbr_conn *conn);
-int nbr_send_rs_data(struct nbr_conn *conn, struct nbr_req *req);
+int nbr_send_rs_data(struct nbr_conn *conn, struct nbr_req *req, bool more);
 int nbr_got_rs_ack(struct nbr_conn *conn, unsigned int cmd,
 		   const struct nbr_block_ack *a);
 int nbr_receive_rs_data(struct nbr_conn *conn, const void *p, u32 len,

@@ -333,8 +333,8 @@ static void rs_read_endio(struct bio *bio)
 	nbr_put_local(dev);
 }
 
-/* Send one queued resync run (sender thread). */
-int nbr_send_rs_data(struct nbr_conn *conn, struct nbr_req *req)
+/* Send one queued resync run (sender thread); @more as for DATA. */
+int nbr_send_rs_data(struct nbr_conn *conn, struct nbr_req *req, bool more)
 {
 	u8 buf[sizeof(struct nbr_header) + sizeof(struct nbr_p_rs_data)];
 	struct nbr_rs_data d = {
@@ -353,7 +353,8 @@ int nbr_send_rs_data(struct nbr_conn *conn, struct nbr_req *req)
 	mutex_lock(&conn->data_send_mutex);
 	err = nbr_send_all(conn->data, buf, len, MSG_MORE);
 	if (!err)
-		err = nbr_send_bio_zc(conn->data, req->bio, 0);
+		err = nbr_send_bio_zc(conn->data, req->bio,
+				      more ? MSG_MORE : 0);
 	mutex_unlock(&conn->data_send_mutex);
 	if (err)
 		nbr_conn_fail(conn, err == -ETIMEDOUT ? NBR_C_TIMEOUT :
@@ -566,6 +567,27 @@ static bool send_next_run(struct nbr_conn *conn, struct nbr_md *md,
 	return true;
 }
 
+/*
+ * Start the reads of as many runs as the window and the rate allow under
+ * one plug, so the disk is notified once for the batch, not per run.
+ */
+static bool send_runs(struct nbr_conn *conn, struct nbr_md *md,
+		      struct block_device *bdev)
+{
+	struct blk_plug plug;
+	unsigned int i;
+	bool ok = true;
+
+	blk_start_plug(&plug);
+	for (i = 0; ok && i < RS_READS_MAX; i++) {
+		ok = send_next_run(conn, md, bdev);
+		if (rs_next(conn) != RS_SEND || rate_delay(conn))
+			break;
+	}
+	blk_finish_plug(&plug);
+	return ok;
+}
+
 /* All sent and acked: a last look at the bitmap, then RS_DONE. */
 static void finish_source(struct nbr_conn *conn, struct nbr_md *md)
 {
@@ -659,7 +681,7 @@ static bool resync_round(struct nbr_conn *conn)
 		if (delay)
 			schedule_timeout_interruptible(delay);
 		else
-			ok = send_next_run(conn, dev->md, bdev);
+			ok = send_runs(conn, dev->md, bdev);
 	} else {
 		finish_source(conn, dev->md);
 	}

@@ -258,10 +258,13 @@ static u32 dp_flags(struct nbr_conn *conn, struct bio *bio)
 /*
  * The BARRIER that closes the previous epoch (when @barrier is not 0),
  * then the DATA header, its fixed part and the bio's bytes, copied into
- * the socket as one corked unit: TCP pushes it with its last byte.
+ * the socket as one corked unit: TCP pushes it with its last byte, unless
+ * @more says the next packet is already queued behind it.
  */
-static int send_data(struct nbr_conn *conn, struct nbr_req *req, u32 barrier)
+static int send_data(struct nbr_conn *conn, struct nbr_req *req, u32 barrier,
+		     bool more)
 {
+	int last = more ? MSG_MORE : 0;
 	u8 buf[sizeof(struct nbr_header) + sizeof(struct nbr_p_barrier) +
 	       sizeof(struct nbr_header) + sizeof(struct nbr_p_data)];
 	struct nbr_barrier b = { .epoch = barrier };
@@ -286,12 +289,12 @@ static int send_data(struct nbr_conn *conn, struct nbr_req *req, u32 barrier)
 		return n;
 	len += n;
 	mutex_lock(&conn->data_send_mutex);
-	err = nbr_send_all(conn->data, buf, len, req->size ? MSG_MORE : 0);
+	err = nbr_send_all(conn->data, buf, len, req->size ? MSG_MORE : last);
 	/* Protocol A completes the write before TCP is done with its pages. */
 	if (!err && req->size && conn->conf.proto == NBR_PROT_A)
-		err = nbr_send_bio(conn->data, req->bio, 0);
+		err = nbr_send_bio(conn->data, req->bio, last);
 	else if (!err && req->size)
-		err = nbr_send_bio_zc(conn->data, req->bio, 0);
+		err = nbr_send_bio_zc(conn->data, req->bio, last);
 	mutex_unlock(&conn->data_send_mutex);
 	if (!err)
 		atomic64_add(req->size >> SECTOR_SHIFT, &conn->sent_sect);
@@ -381,7 +384,7 @@ static bool sender_has_work(struct nbr_conn *conn)
 static bool sender_round(struct nbr_conn *conn, struct nbr_epoch_rec **rec)
 {
 	struct nbr_req *req;
-	bool state;
+	bool state, more;
 	u32 barrier;
 	int err;
 
@@ -396,16 +399,21 @@ static bool sender_round(struct nbr_conn *conn, struct nbr_epoch_rec **rec)
 	if (state && send_state(conn))
 		return false;
 
+	/*
+	 * Only this thread takes from send_queue: a request seen queued
+	 * behind this one is sent next round, and its last byte pushes both.
+	 */
 	spin_lock_irq(&conn->lock);
 	req = next_req(conn, rec, &barrier);
+	more = !list_empty(&conn->send_queue);
 	spin_unlock_irq(&conn->lock);
 	if (!req)
 		return true;
 	if (req->read)
 		return !nbr_send_read_req(conn, req);
 	if (req->resync)
-		return !nbr_send_rs_data(conn, req);
-	err = send_data(conn, req, barrier);
+		return !nbr_send_rs_data(conn, req, more);
+	err = send_data(conn, req, barrier, more);
 	if (err)
 		nbr_conn_fail(conn, err == -ETIMEDOUT ? NBR_C_TIMEOUT :
 			      NBR_C_BROKENPIPE, "sending data failed");
