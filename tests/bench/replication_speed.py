@@ -5,7 +5,8 @@ Boots one VM pair (without the tests' slab debugging, which costs a lot
 under TCG) and measures, on the same guests and the same disks:
 the raw VM-to-VM TCP stream, the raw virtio disk, the 4 KiB network round
 trip, the mainline DRBD 8.4 driver with protocol C, and nbr with
-protocols A, B and C; then, for DRBD 8.4 and nbr alike, the full initial
+protocols A, B and C (sequential 1 MiB writes one at a time and 8 in
+flight, 4 KiB O_DSYNC write latency); then, for DRBD 8.4 and nbr alike, the full initial
 sync of a 256 MiB disk, the quick resync of the same number of 4 KiB
 blocks (1% and 10% of the 256 MiB disk) written while disconnected on a
 256 MiB and on a 1 GiB disk, and a resync under a concurrent writer.
@@ -37,6 +38,8 @@ CONCURRENT_DIRTY = 0.02    # resync under a writer
 SYNC_LIMIT_S = 420
 PORT = 7788
 SEQ_SIZE = "128M"   # sequential 1 MiB O_DIRECT writes
+SEQ_DEPTH = 8       # ... also with this many in flight (libaio), as a database or dd
+                    # with oflag=direct and several writers would have them
 SYNC_IOS = 1000     # 4 KiB O_DSYNC writes for the latency percentiles
 REPEAT = 3          # the stream, disk and device rows: median of this many runs
 
@@ -54,9 +57,10 @@ resource r0 {{
 """
 
 
-def fio(node, dev, bs, extra):
+def fio(node, dev, bs, extra, depth=1):
+    engine = "--ioengine=psync" if depth == 1 else f"--ioengine=libaio --iodepth={depth}"
     out = node.out(f"fio --name=bench --filename={dev} --rw=write --bs={bs} --direct=1 "
-                   f"--ioengine=psync --output-format=json {extra}", timeout=900)
+                   f"{engine} --output-format=json {extra}", timeout=900)
     return json.loads(out[out.index("{"):])["jobs"][0]["write"]
 
 
@@ -73,8 +77,8 @@ class Sample:
         return f"{fmt.format(self.value)} {unit} (median of {len(self.runs)}: {spread})"
 
 
-def seq_mib_s(node, dev):
-    return fio(node, dev, "1M", f"--size={SEQ_SIZE}")["bw_bytes"] / 2**20
+def seq_mib_s(node, dev, depth=1):
+    return fio(node, dev, "1M", f"--size={SEQ_SIZE}", depth)["bw_bytes"] / 2**20
 
 
 def dsync_p50_ms(node, dev):
@@ -133,8 +137,9 @@ class Pair:
 def measure_replicated(c, rows, name, pair, protocols, refs):
     """Sequential and latency rows per protocol. The protocols take turns,
     REPEAT rounds of one run each, so that a slow phase of the host does
-    not fall on one protocol only. Returns {protocol: (seq, p50)}."""
-    runs = {p: ([], []) for p in protocols}
+    not fall on one protocol only. Returns {protocol: {"seq", "seq_deep", "p50"}}."""
+    kinds = ("seq", "seq_deep", "p50")
+    runs = {p: {k: [] for k in kinds} for p in protocols}
     failed = {}
     for _ in range(REPEAT):
         for p in protocols:
@@ -143,8 +148,9 @@ def measure_replicated(c, rows, name, pair, protocols, refs):
             try:
                 pair.up(p)
                 pair.promote_without_sync()
-                runs[p][0].append(seq_mib_s(c.a, pair.device))
-                runs[p][1].append(dsync_p50_ms(c.a, pair.device))
+                runs[p]["seq"].append(seq_mib_s(c.a, pair.device))
+                runs[p]["seq_deep"].append(seq_mib_s(c.a, pair.device, SEQ_DEPTH))
+                runs[p]["p50"].append(dsync_p50_ms(c.a, pair.device))
             except CommandFailed as e:
                 reason = (e.result.err or e.result.out).strip().splitlines()
                 failed[p] = reason[-1] if reason else str(e).splitlines()[0]
@@ -157,17 +163,19 @@ def measure_replicated(c, rows, name, pair, protocols, refs):
         if p in failed:
             rows.append((label, "not measured", failed[p]))
             continue
-        seq_s, lat_s = Sample(runs=runs[p][0]), Sample(runs=runs[p][1])
-        seq, lat = seq_s.value, lat_s.value
-        ratio_seq = f"{seq / refs['tcp']:.2f}x raw TCP"
-        ratio_lat = f"{lat / local_plus_rtt:.2f}x (disk + RTT)"
-        if "drbd_seq" in refs:
-            ratio_seq += f", {seq / refs['drbd_seq']:.2f}x DRBD 8.4"
-            ratio_lat += f", {lat / refs['drbd_p50']:.2f}x DRBD 8.4"
-        rows.append((f"{label}: seq 1 MiB O_DIRECT write", seq_s.text("{:.1f}", "MiB/s"),
-                     ratio_seq))
-        rows.append((f"{label}: 4 KiB O_DSYNC write p50", lat_s.text("{:.2f}", "ms"), ratio_lat))
-        results[p] = seq, lat
+        s = {k: Sample(runs=runs[p][k]) for k in kinds}
+        drbd = refs.get("drbd_c")
+        for k, what, fmt, unit, ref, ref_name in (
+                ("seq", "seq 1 MiB O_DIRECT write", "{:.1f}", "MiB/s", refs["tcp"], "raw TCP"),
+                ("seq_deep", f"seq 1 MiB O_DIRECT write, {SEQ_DEPTH} in flight", "{:.1f}",
+                 "MiB/s", refs["tcp"], "raw TCP"),
+                ("p50", "4 KiB O_DSYNC write p50", "{:.2f}", "ms", local_plus_rtt,
+                 "(disk + RTT)")):
+            ratio = f"{s[k].value / ref:.2f}x {ref_name}"
+            if drbd:
+                ratio += f", {s[k].value / drbd[k]:.2f}x DRBD 8.4"
+            rows.append((f"{label}: {what}", s[k].text(fmt, unit), ratio))
+        results[p] = {k: s[k].value for k in kinds}
     return results
 
 
@@ -314,12 +322,15 @@ def main():
         tcp = Sample(lambda: tcp_stream_mib_s(a, b))
         rtt = Sample(lambda: rtt_4k_p50_ms(a, b))
         disk_seq = Sample(lambda: seq_mib_s(a, DISK))
+        disk_seq_deep = Sample(lambda: seq_mib_s(a, DISK, SEQ_DEPTH))
         disk_p50 = Sample(lambda: dsync_p50_ms(a, DISK))
         refs.update(tcp=tcp.value, rtt=rtt.value, disk_seq=disk_seq.value,
                     disk_p50=disk_p50.value)
         rows += [("raw TCP stream alpha -> bravo", tcp.text("{:.1f}", "MiB/s"), ""),
                  ("4 KiB network round trip p50", rtt.text("{:.2f}", "ms"), ""),
                  ("raw disk: seq 1 MiB O_DIRECT write", disk_seq.text("{:.1f}", "MiB/s"), ""),
+                 (f"raw disk: seq 1 MiB O_DIRECT write, {SEQ_DEPTH} in flight",
+                  disk_seq_deep.text("{:.1f}", "MiB/s"), ""),
                  ("raw disk: 4 KiB O_DSYNC write p50", disk_p50.text("{:.2f}", "ms"), "")]
 
         if not args.skip_drbd:
@@ -329,7 +340,7 @@ def main():
             drbd_pair = Pair(c, "/usr/sbin", "/dev/drbd0", "drbd")
             drbd = measure_replicated(c, rows, "DRBD 8.4", drbd_pair, "C", refs)
             if "C" in drbd:
-                refs["drbd_seq"], refs["drbd_p50"] = drbd["C"]
+                refs["drbd_c"] = drbd["C"]
             print("measuring DRBD 8.4 full sync and resync ...", flush=True)
             measure_resync(c, rows, "DRBD 8.4", drbd_pair, refs, "drbd")
             for n in c.nodes:
