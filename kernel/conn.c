@@ -43,6 +43,7 @@ void nbr_conn_fail(struct nbr_conn *conn, enum nbr_conn_state why,
 	if (conn->meta)
 		kernel_sock_shutdown(conn->meta, SHUT_RDWR);
 	wake_up_all(&conn->wait);
+	nbr_kick_sender(conn);
 }
 
 static int set_conn(struct nbr_conn *conn, enum nbr_conn_state c,
@@ -487,6 +488,7 @@ static struct nbr_conn *conn_alloc(struct nbr_device *dev,
 	INIT_LIST_HEAD(&conn->unstable);
 	INIT_LIST_HEAD(&conn->peer_active);
 	init_waitqueue_head(&conn->wait);
+	init_waitqueue_head(&conn->send_wait);
 	INIT_WORK(&conn->ack_work, nbr_ack_work);
 	INIT_WORK(&conn->read_work, nbr_read_work);
 	atomic_set(&conn->reqs_alive, 0);
@@ -615,6 +617,7 @@ void nbr_conn_state_changed(struct nbr_device *dev)
 		conn->state_dirty = true;
 	spin_unlock_irqrestore(&conn->lock, flags);
 	wake_up_all(&conn->wait);
+	nbr_kick_sender(conn);
 }
 
 /* A STATE packet: the peer's role or disk changed. */

@@ -163,6 +163,12 @@ struct nbr_conn {
 	u32 peer_epoch;			/* epoch being received */
 	u32 peer_epoch_writes;
 	wait_queue_head_t wait;		/* any of the above changed */
+	/*
+	 * The sender alone waits here, for send_queue, state_dirty or
+	 * fail_state: acks and completions that only concern the resync
+	 * worker or waiters on @wait do not wake it.
+	 */
+	wait_queue_head_t send_wait;
 	struct nbr_resync rs;
 	struct list_head rs_tl;		/* nbr_req resync runs: sent, unacked */
 	/* nbr_req resync runs being read; application writes to them wait */
@@ -235,6 +241,12 @@ struct nbr_peer_req {
 	unsigned int nr_pages;
 	struct page *pages[];
 };
+
+/* Something for the sender: a request queued, STATE due, a failure. */
+static inline void nbr_kick_sender(struct nbr_conn *conn)
+{
+	wake_up(&conn->send_wait);
+}
 
 /* conn.c */
 int nbr_net_connect(struct nbr_device *dev, const struct nbr_net_conf *nc,

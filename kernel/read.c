@@ -67,7 +67,7 @@ bool nbr_net_submit_read(struct nbr_device *dev, struct bio *bio, gfp_t gfp)
 		kfree(req);
 		goto out_put;
 	}
-	wake_up_all(&conn->wait);
+	nbr_kick_sender(conn);
 	return true;
 
 out_put:

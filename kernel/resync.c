@@ -311,6 +311,8 @@ static void rs_read_done(struct nbr_req *req, int err)
 	spin_unlock_irqrestore(&conn->lock, flags);
 	if (drop)
 		nbr_rs_req_free(req);
+	else
+		nbr_kick_sender(conn);
 	wake_up_all(&conn->wait);
 	nbr_put_conn(conn);
 }

@@ -192,7 +192,7 @@ bool nbr_net_submit_write(struct nbr_device *dev, struct bio *bio,
 		kfree(req);
 		goto out_put;
 	}
-	wake_up_all(&conn->wait);
+	nbr_kick_sender(conn);
 	*reqp = req;
 	return true;
 
@@ -436,7 +436,8 @@ static int sender_thread(void *arg)
 				      "out of memory");
 			break;
 		}
-		wait_event_interruptible(conn->wait, sender_has_work(conn));
+		wait_event_interruptible(conn->send_wait,
+					 sender_has_work(conn));
 		if (!sender_round(conn, &rec))
 			break;
 	}

@@ -858,6 +858,7 @@ int nbr_sync_pause(struct nbr_device *dev, bool pause,
 				 NULL);
 	}
 	wake_up_all(&conn->wait);
+	nbr_kick_sender(conn);
 	nbr_resync_kick(conn);
 out:
 	nbr_put_conn(conn);
