@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <memory>
+#include <nbr/version.h>
 #include <optional>
 
 namespace nbr::drbdadm {
@@ -376,7 +377,7 @@ int Run(const std::vector<std::string>& args, Environment& env) {
     app.fallthrough();
     app.require_subcommand(1);
     app.footer(kFooter);
-    app.set_version_flag("-V,--version", std::string("drbdadm (nbr) 0.1.0"));
+    app.set_version_flag("-V,--version", std::string("drbdadm (nbr) " NBR_VERSION));
     app.add_option("-c,--config-file", opts.config_file, "Configuration file")
         ->capture_default_str();
     app.add_flag("-d,--dry-run", opts.dry_run,

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <nbr/version.h>
 #include <optional>
 #include <sys/random.h>
 
@@ -458,6 +459,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     CLI::App app{"drbdmeta - create and inspect nbr metadata", "drbdmeta"};
     app.require_subcommand(1);
     app.fallthrough();
+    app.set_version_flag("-V,--version", std::string("drbdmeta (nbr) " NBR_VERSION));
     app.footer("Exit codes: 0 ok, 1 usage, 2 I/O error, 3 no valid metadata, "
                "4 refused (--force), 5 no room. See drbdmeta(8).");
     app.add_option("device", o.device, "Backing (data) device or file")->required();

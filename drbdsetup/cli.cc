@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <nbr/version.h>
 #include <sstream>
 
 namespace nbr::drbdsetup {
@@ -180,6 +181,7 @@ ParseOutcome Parse(const std::vector<std::string>& raw) {
     CLI::App app{"drbdsetup - configure nbr replicated block devices (one kernel request each)",
                  "drbdsetup"};
     app.require_subcommand(1);
+    app.set_version_flag("-V,--version", std::string("drbdsetup (nbr) " NBR_VERSION));
     app.footer("DEV is /dev/nbN or the minor number N. 'drbdsetup COMMAND --help' for details.");
 
     Invocation inv;
@@ -261,6 +263,10 @@ ParseOutcome Parse(const std::vector<std::string>& raw) {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     try {
         app.parse(reversed);
+    } catch (const CLI::CallForVersion& e) {
+        ParseOutcome o;
+        o.out = std::string(e.what()) + "\n";
+        return o;
     } catch (const CLI::CallForHelp& e) {
         ParseOutcome o;
         std::ostringstream out;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <nbr/version.h>
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,6 +76,11 @@ class Drbdmeta : public ::testing::Test {
     std::string disk, out, err;
     const std::uint64_t sb_at = 64 * kMiB - 4096;
 };
+
+TEST_F(Drbdmeta, VersionNeedsNoDevice) {
+    EXPECT_EQ(Run({"--version"}), 0);
+    EXPECT_EQ(out, "drbdmeta (nbr) " NBR_VERSION "\n");
+}
 
 TEST_F(Drbdmeta, CreateMdInternalThenRefusesToOverwrite) {
     ASSERT_EQ(Run({disk, "create-md"}), 0) << err;

@@ -1,6 +1,7 @@
 #include "drbdsetup/cli.h"
 
 #include <gtest/gtest.h>
+#include <nbr/version.h>
 
 namespace nbr::drbdsetup {
 namespace {
@@ -164,6 +165,13 @@ TEST(Cli, ResyncVerbsHaveHelp) {
     EXPECT_NE(Parse({"verify", "--help"}).out.find("--start"), std::string::npos);
     EXPECT_NE(Parse({"new-current-uuid", "--help"}).out.find("--clear-bitmap"), std::string::npos);
     EXPECT_NE(Parse({"--help"}).out.find("invalidate-remote"), std::string::npos);
+}
+
+TEST(Cli, VersionNeedsNoCommand) {
+    ParseOutcome o = Parse({"--version"});
+    EXPECT_EQ(o.exit_code, 0);
+    EXPECT_FALSE(o.inv);
+    EXPECT_EQ(o.out, "drbdsetup (nbr) " NBR_VERSION "\n");
 }
 
 TEST(Cli, DiskOptionErrors) {
