@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <limits>
+#include <nbr/genl.h>
 #include <vector>
 
 namespace nbr::conf {
@@ -57,8 +58,8 @@ const OptionSpec kTable[] = {
     {"ko-count", S::Net, T::Int, U::Count, 0, 200, "7", {}, G::Net, "drop a peer that misses this many timeouts on one request (0 = never)"},
     {"max-buffers", S::Net, T::Int, U::Count, 32, 131072, "2048", {}, G::Net, "receive buffers (pages) on the secondary"},
     {"max-epoch-size", S::Net, T::Int, U::Count, 1, 20000, "2048", {}, G::Net, "writes between two write barriers"},
-    {"sndbuf-size", S::Net, T::Size, U::Bytes, 0, 10 << 20, "0", {}, G::Net, "TCP send buffer (0 = auto)"},
-    {"rcvbuf-size", S::Net, T::Size, U::Bytes, 0, 10 << 20, "0", {}, G::Net, "TCP receive buffer (0 = auto)"},
+    {"sndbuf-size", S::Net, T::Size, U::Bytes, 0, NBR_SOCKBUF_MAX, "0", {}, G::Net, "TCP send buffer (0 = auto)"},
+    {"rcvbuf-size", S::Net, T::Size, U::Bytes, 0, NBR_SOCKBUF_MAX, "0", {}, G::Net, "TCP receive buffer (0 = auto)"},
     {"allow-two-primaries", S::Net, T::Bool, U::None, 0, 0, "no", {}, G::Net, "allow both nodes to be Primary"},
     {"cram-hmac-alg", S::Net, T::String, U::None, 0, 0, "", {}, G::Net, "HMAC algorithm for peer authentication"},
     {"shared-secret", S::Net, T::String, U::None, 0, 63, "", {}, G::Net, "secret for peer authentication (up to 63 characters)"},

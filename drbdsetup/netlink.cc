@@ -69,6 +69,12 @@ std::optional<Status::Net> ParseNet(nlattr** tb) {
     n.ping_int = u32(NBR_A_PING_INT);
     n.ping_timeout = u32(NBR_A_PING_TIMEOUT);
     n.max_epoch = u32(NBR_A_MAX_EPOCH_SIZE);
+    auto opt_u32 = [&](int a) {
+        return tb[a] ? std::optional<uint32_t>(nla_get_u32(tb[a])) : std::nullopt;
+    };
+    n.ko_count = opt_u32(NBR_A_KO_COUNT);
+    n.sndbuf = opt_u32(NBR_A_SNDBUF_SIZE);
+    n.rcvbuf = opt_u32(NBR_A_RCVBUF_SIZE);
     auto opt_u8 = [&](int a) {
         return tb[a] ? std::optional<int>(nla_get_u8(tb[a])) : std::nullopt;
     };
@@ -175,7 +181,7 @@ bool ParseMessage(nl_msg* msg, Status& out) {
         for (int a : {NBR_A_PROTOCOL, NBR_A_AUTH_ALG, NBR_A_INTEGRITY_ALG})
             policy[a].type = NLA_U8;
         for (int a : {NBR_A_TIMEOUT, NBR_A_CONNECT_INT, NBR_A_PING_INT, NBR_A_PING_TIMEOUT,
-                      NBR_A_MAX_EPOCH_SIZE})
+                      NBR_A_MAX_EPOCH_SIZE, NBR_A_KO_COUNT, NBR_A_SNDBUF_SIZE, NBR_A_RCVBUF_SIZE})
             policy[a].type = NLA_U32;
         for (int a : {NBR_A_META_INDEX, NBR_A_AL_EXTENTS, NBR_A_RESYNC_RATE, NBR_A_C_PLAN_AHEAD,
                       NBR_A_C_MAX_RATE, NBR_A_C_MIN_RATE, NBR_A_MD_FLAGS})

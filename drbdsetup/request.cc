@@ -149,6 +149,9 @@ std::optional<std::string> NetOption(const Option& o, Request& r) {
         {"ping-int", NBR_A_PING_INT},
         {"ping-timeout", NBR_A_PING_TIMEOUT},
         {"max-epoch-size", NBR_A_MAX_EPOCH_SIZE},
+        {"ko-count", NBR_A_KO_COUNT},
+        {"sndbuf-size", NBR_A_SNDBUF_SIZE},
+        {"rcvbuf-size", NBR_A_RCVBUF_SIZE},
     };
     for (const U32Opt& u : kU32) {
         if (o.name == u.name) {

@@ -315,6 +315,12 @@ std::string FormatShow(const Status& s) {
         o << "        ping-int " << n.ping_int << ";\n";
         o << "        ping-timeout " << n.ping_timeout << ";\n";
         o << "        max-epoch-size " << n.max_epoch << ";\n";
+        if (n.ko_count)
+            o << "        ko-count " << *n.ko_count << ";\n";
+        if (n.sndbuf)
+            o << "        sndbuf-size " << *n.sndbuf << ";\n";
+        if (n.rcvbuf)
+            o << "        rcvbuf-size " << *n.rcvbuf << ";\n";
         if (n.after_sb_0pri) {
             const char* name = Asb0Name(*n.after_sb_0pri);
             if (name && *n.after_sb_0pri == NBR_ASB0_DISCARD_NODE)

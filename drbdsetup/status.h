@@ -43,6 +43,8 @@ struct Status {
         std::string peer_name;
         int protocol = 0, auth_alg = 0, integrity = 0; // nbr/wire.h enums
         uint32_t timeout = 0, connect_int = 0, ping_int = 0, ping_timeout = 0, max_epoch = 0;
+        // ko-count, sndbuf-size, rcvbuf-size, when the kernel reports them.
+        std::optional<uint32_t> ko_count, sndbuf, rcvbuf;
         // Split-brain and verify options, when the kernel reports them.
         std::optional<int> after_sb_0pri, after_sb_1pri, after_sb_2pri; // enum nbr_asb0/1/2
         bool always_asbp = false;

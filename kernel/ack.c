@@ -5,7 +5,7 @@
  * The asender thread reads it: block acks and barrier acks settle the
  * Primary's requests; PING is answered at once. After ping-int seconds
  * without a packet it sends PING; without an answer within ping-timeout
- * the peer is dead (Timeout). A request unanswered for longer than
+ * the peer is dead (Timeout). A request unanswered for ko-count times
  * `timeout` means the same.
  *
  * The Secondary's write acks are due in bio completion context, so they
@@ -115,13 +115,20 @@ static int send_ping(struct nbr_conn *conn, unsigned int cmd)
 			       nbr_encode_ping(buf, sizeof(buf), cmd));
 }
 
-/* Has the oldest unanswered write or read waited longer than `timeout`? */
+/*
+ * Has the oldest unanswered write or read waited ko-count times `timeout`?
+ * A peer that answers pings but not requests (its disk hangs) is dropped
+ * then, so the Primary goes on alone; ko-count 0 waits for ever.
+ */
 static bool reply_overdue(struct nbr_conn *conn)
 {
-	long limit = nbr_ds_to_jiffies(conn->conf.timeout_ds);
+	long limit = nbr_ds_to_jiffies(conn->conf.timeout_ds) *
+		     conn->conf.ko_count;
 	struct nbr_req *req;
 	bool late = false;
 
+	if (!limit)
+		return false;
 	spin_lock_irq(&conn->lock);
 	req = list_first_entry_or_null(&conn->tl, struct nbr_req, list);
 	if (req)
@@ -243,7 +250,7 @@ static int asender_thread(void *arg)
 			break;
 		if (reply_overdue(conn)) {
 			nbr_conn_fail(conn, NBR_C_TIMEOUT,
-				      "the peer did not answer a request within timeout");
+				      "the peer did not answer a request within ko-count * timeout");
 			break;
 		}
 	}

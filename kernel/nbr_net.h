@@ -49,6 +49,8 @@ struct nbr_net_conf {
 	unsigned int ping_int_s;
 	unsigned int ping_timeout_ds;	/* 0.1 s */
 	unsigned int max_epoch;
+	unsigned int ko_count;		/* reply overdue: ko_count * timeout */
+	unsigned int sndbuf, rcvbuf;	/* bytes; 0 = autotuning */
 	struct nbr_asb_policy asb;	/* after-sb-0pri/1pri/2pri */
 	bool discard_my_data;		/* connect --discard-my-data */
 	char discard_node[NBR_NAME_LEN];	/* after-sb-0pri discard-node-X */

@@ -69,6 +69,10 @@ static int nbr_validate_name(const struct nlattr *attr,
 }
 
 /* Resync rates in KiB/s, as drbd.conf allows them (up to 4 GiB/s). */
+static struct netlink_range_validation nbr_sockbuf_range = {
+	.min = 0, .max = NBR_SOCKBUF_MAX,
+};
+
 static struct netlink_range_validation nbr_rate_range = {
 	.min = 0, .max = 4194304,
 };
@@ -114,6 +118,11 @@ static const struct nla_policy nbr_policy[NBR_A_MAX + 1] = {
 	[NBR_A_PING_INT] = NLA_POLICY_RANGE(NLA_U32, 1, 120),
 	[NBR_A_PING_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 300),
 	[NBR_A_MAX_EPOCH_SIZE] = NLA_POLICY_RANGE(NLA_U32, 1, 20000),
+	[NBR_A_KO_COUNT] = NLA_POLICY_MAX(NLA_U32, 200),
+	[NBR_A_SNDBUF_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						    &nbr_sockbuf_range),
+	[NBR_A_RCVBUF_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						    &nbr_sockbuf_range),
 	[NBR_A_FORCE] = { .type = NLA_FLAG },
 	[NBR_A_ROLE] = { .type = NLA_REJECT },
 	[NBR_A_PEER_ROLE] = { .type = NLA_REJECT },
@@ -217,6 +226,9 @@ static int put_net_conf(struct sk_buff *skb, struct nbr_device *dev)
 	    nla_put_u32(skb, NBR_A_PING_INT, nc->ping_int_s) ||
 	    nla_put_u32(skb, NBR_A_PING_TIMEOUT, nc->ping_timeout_ds) ||
 	    nla_put_u32(skb, NBR_A_MAX_EPOCH_SIZE, nc->max_epoch) ||
+	    nla_put_u32(skb, NBR_A_KO_COUNT, nc->ko_count) ||
+	    nla_put_u32(skb, NBR_A_SNDBUF_SIZE, nc->sndbuf) ||
+	    nla_put_u32(skb, NBR_A_RCVBUF_SIZE, nc->rcvbuf) ||
 	    nla_put_u8(skb, NBR_A_AFTER_SB_0PRI, nc->asb.p0) ||
 	    nla_put_u8(skb, NBR_A_AFTER_SB_1PRI, nc->asb.p1) ||
 	    nla_put_u8(skb, NBR_A_AFTER_SB_2PRI, nc->asb.p2) ||
@@ -585,6 +597,9 @@ static int parse_net_conf(struct genl_info *info, struct nbr_net_conf *nc)
 	nc->ping_int_s = attr_u32(info, NBR_A_PING_INT, 10);
 	nc->ping_timeout_ds = attr_u32(info, NBR_A_PING_TIMEOUT, 5);
 	nc->max_epoch = attr_u32(info, NBR_A_MAX_EPOCH_SIZE, 2048);
+	nc->ko_count = attr_u32(info, NBR_A_KO_COUNT, 7);
+	nc->sndbuf = attr_u32(info, NBR_A_SNDBUF_SIZE, 0);
+	nc->rcvbuf = attr_u32(info, NBR_A_RCVBUF_SIZE, 0);
 	if (a[NBR_A_AFTER_SB_0PRI])
 		nc->asb.p0 = nla_get_u8(a[NBR_A_AFTER_SB_0PRI]);
 	if (a[NBR_A_AFTER_SB_1PRI])

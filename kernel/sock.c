@@ -18,12 +18,35 @@
 
 #include "nbr_net.h"
 
+/*
+ * sndbuf-size / rcvbuf-size replace autotuning with fixed buffers. They
+ * are set before connect and listen: the receive window's scale is agreed
+ * in the SYN, and accepted sockets inherit the listener's buffers.
+ */
+static void set_bufsize(struct sock *sk, unsigned int snd, unsigned int rcv)
+{
+	lock_sock(sk);
+	if (snd) {
+		sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
+		WRITE_ONCE(sk->sk_sndbuf, max_t(unsigned int, snd, SOCK_MIN_SNDBUF));
+	}
+	if (rcv) {
+		sk->sk_userlocks |= SOCK_RCVBUF_LOCK;
+		WRITE_ONCE(sk->sk_rcvbuf, max_t(unsigned int, rcv, SOCK_MIN_RCVBUF));
+	}
+	release_sock(sk);
+}
+
 static int new_sock(struct nbr_conn *conn, struct socket **res)
 {
 	int family = conn->conf.my_addr.ss_family;
+	int err;
 
-	return sock_create_kern(&init_net, family, SOCK_STREAM, IPPROTO_TCP,
-				res);
+	err = sock_create_kern(&init_net, family, SOCK_STREAM, IPPROTO_TCP,
+			       res);
+	if (!err)
+		set_bufsize((*res)->sk, conn->conf.sndbuf, conn->conf.rcvbuf);
+	return err;
 }
 
 void nbr_sock_set_timeouts(struct socket *sock, long rcv, long snd)

@@ -26,6 +26,7 @@
 #define NBR_MINOR_COUNT_MAX	255	/* largest minor_count parameter */
 #define NBR_SECRET_MAX		64	/* shared secret bytes */
 #define NBR_PATH_MAX		128	/* backing device path, with NUL */
+#define NBR_SOCKBUF_MAX		(10 << 20) /* sndbuf-size, rcvbuf-size */
 
 enum nbr_genl_cmd {
 	NBR_ADM_UNSPEC,
@@ -221,6 +222,15 @@ enum nbr_genl_attr {
 	 * discard-node-NAME (after-sb-0pri); optional on NBR_ADM_CONNECT
 	 */
 	NBR_A_DISCARD_NODE,
+	/* u32: a write or read the peer has not answered within ko-count
+	 * times NBR_A_TIMEOUT drops the connection; 0 = never (default 7)
+	 */
+	NBR_A_KO_COUNT,
+	/* u32 each: fixed TCP send / receive buffer of both sockets, bytes;
+	 * 0 = the kernel's autotuning (default)
+	 */
+	NBR_A_SNDBUF_SIZE,
+	NBR_A_RCVBUF_SIZE,
 	__NBR_A_MAX
 };
 #define NBR_A_MAX (__NBR_A_MAX - 1)

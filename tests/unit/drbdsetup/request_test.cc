@@ -121,10 +121,10 @@ TEST(Request, DiskRefusesWhatTheModuleCannotDo) {
 }
 
 TEST(Request, NetAddressesAndOptions) {
-    Request r =
-        Build({"/dev/nb0", "net", "ipv4:10.99.0.1:7788", "ipv6:[fd00::2]:7789", "B", "--timeout=30",
-               "--cram-hmac-alg=sha256", "--shared-secret=s3cret", "--data-integrity-alg=crc32c",
-               "--after-sb-0pri=discard-local", "--ko-count=3"});
+    Request r = Build({"/dev/nb0", "net", "ipv4:10.99.0.1:7788", "ipv6:[fd00::2]:7789", "B",
+                       "--timeout=30", "--cram-hmac-alg=sha256", "--shared-secret=s3cret",
+                       "--data-integrity-alg=crc32c", "--after-sb-0pri=discard-local",
+                       "--ko-count=3", "--sndbuf-size=1M", "--rcvbuf-size=512K", "--tcp-cork=no"});
     EXPECT_EQ(r.cmd, NBR_ADM_CONNECT);
     const Attr* my = Find(r, NBR_A_MY_ADDR);
     ASSERT_NE(my, nullptr);
@@ -153,7 +153,10 @@ TEST(Request, NetAddressesAndOptions) {
     EXPECT_EQ(*Find(r, NBR_A_AFTER_SB_0PRI), U8(NBR_A_AFTER_SB_0PRI, NBR_ASB0_DISCARD_LOCAL));
     EXPECT_EQ(Find(r, NBR_A_DISCARD_MY_DATA), nullptr);
     EXPECT_EQ(Find(r, NBR_A_ALWAYS_ASBP), nullptr);
-    EXPECT_EQ(r.ignored, std::vector<std::string>{"ko-count"});
+    EXPECT_EQ(*Find(r, NBR_A_KO_COUNT), U32(NBR_A_KO_COUNT, 3));
+    EXPECT_EQ(*Find(r, NBR_A_SNDBUF_SIZE), U32(NBR_A_SNDBUF_SIZE, 1 << 20)); // bytes
+    EXPECT_EQ(*Find(r, NBR_A_RCVBUF_SIZE), U32(NBR_A_RCVBUF_SIZE, 512 << 10));
+    EXPECT_EQ(r.ignored, std::vector<std::string>{"tcp-cork"});
 }
 
 std::vector<std::string> Net(std::vector<std::string> extra) {

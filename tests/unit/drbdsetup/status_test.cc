@@ -104,6 +104,9 @@ TEST(Status, ShowParsesBackWithTheNetConfiguration) {
                         {},
                         {},
                         {},
+                        {},
+                        {},
+                        {},
                         false,
                         {},
                         {}};
@@ -240,6 +243,9 @@ TEST(Status, ShowParsesBackResyncAndSplitBrainOptions) {
     n.ping_int = 10;
     n.ping_timeout = 5;
     n.max_epoch = 2048;
+    n.ko_count = 0;
+    n.sndbuf = 1 << 20;
+    n.rcvbuf = 2 << 20;
     n.after_sb_0pri = NBR_ASB0_DISCARD_NODE;
     n.discard_node = "bravo";
     n.after_sb_1pri = NBR_ASB1_DISCARD_SECONDARY;
@@ -267,6 +273,9 @@ TEST(Status, ShowParsesBackResyncAndSplitBrainOptions) {
     EXPECT_EQ(r->options.Get("after-sb-2pri"), "violently-as0p");
     EXPECT_EQ(r->options.Get("always-asbp"), "yes");
     EXPECT_EQ(r->options.Get("verify-alg"), "sha256");
+    EXPECT_EQ(r->options.Get("ko-count"), "0");
+    EXPECT_EQ(r->options.Get("sndbuf-size"), "1048576");
+    EXPECT_EQ(r->options.Get("rcvbuf-size"), "2097152");
 
     // Flexible external metadata: no index.
     s.meta_index.reset();
@@ -282,8 +291,9 @@ TEST(Status, ShowParsesBackResyncAndSplitBrainOptions) {
 // cannot compare (and never flaps on) it.
 TEST(Status, ShowLeavesOutWhatTheKernelDidNotReport) {
     std::string text = FormatShow(Sample());
-    for (const char* name : {"al-extents", "resync-rate", "c-plan-ahead", "c-max-rate",
-                             "c-min-rate", "after-sb", "always-asbp", "verify-alg"})
+    for (const char* name :
+         {"al-extents", "resync-rate", "c-plan-ahead", "c-max-rate", "c-min-rate", "after-sb",
+          "always-asbp", "verify-alg", "ko-count", "sndbuf-size", "rcvbuf-size"})
         EXPECT_EQ(text.find(name), std::string::npos) << name << "\n" << text;
 }
 
