@@ -53,6 +53,33 @@ static void gi_to_sb(const struct nbr_gi *gi, struct nbr_md_sb *sb)
 	sb->uuid_history[1] = gi->history[1];
 }
 
+/*
+ * Every identifier step is a read-modify-write of the superblock under
+ * md->mutex: gi_begin() locks and reads the identifiers and flags,
+ * gi_commit() stores them, writes the superblock and unlocks. A step is
+ * durable when gi_commit() returns 0.
+ */
+static void gi_begin(struct nbr_md *md, struct nbr_gi *gi, u32 *flags)
+	__acquires(&md->mutex)
+{
+	mutex_lock(&md->mutex);
+	sb_to_gi(&md->sb, gi);
+	*flags = md->sb.flags;
+}
+
+static int gi_commit(struct nbr_device *dev, struct nbr_md *md,
+		     const struct nbr_gi *gi, u32 flags)
+	__releases(&md->mutex)
+{
+	int err;
+
+	gi_to_sb(gi, &md->sb);
+	md->sb.flags = flags;
+	err = nbr_md_write_sb(dev, md);
+	mutex_unlock(&md->mutex);
+	return err;
+}
+
 /* Bits of the agreed device size: what both sides sync. */
 static u64 agreed_bits(struct nbr_conn *conn)
 {
@@ -117,6 +144,7 @@ static int apply_fixes(struct nbr_device *dev, u32 fixes)
 {
 	struct nbr_md *md;
 	struct nbr_gi gi;
+	u32 flags;
 	int err;
 
 	if (!(fixes & (NBR_FIX_SELF_FINISH | NBR_FIX_SELF_BM_UNDO |
@@ -125,12 +153,9 @@ static int apply_fixes(struct nbr_device *dev, u32 fixes)
 	md = get_md(dev);
 	if (!md)
 		return -ENODEV;
-	mutex_lock(&md->mutex);
-	sb_to_gi(&md->sb, &gi);
+	gi_begin(md, &gi, &flags);
 	nbr_gi_fix(&gi, fixes);
-	gi_to_sb(&gi, &md->sb);
-	err = nbr_md_write_sb(dev, md);
-	mutex_unlock(&md->mutex);
+	err = gi_commit(dev, md, &gi, flags);
 	nbr_put_local(dev);
 	return err;
 }
@@ -471,6 +496,7 @@ int nbr_sync_start_source(struct nbr_conn *conn, bool full)
 	struct nbr_state_req r;
 	struct nbr_md *md;
 	struct nbr_gi gi;
+	u32 flags;
 	int err;
 
 	md = get_md(dev);
@@ -481,12 +507,9 @@ int nbr_sync_start_source(struct nbr_conn *conn, bool full)
 	/* The bits must survive a crash of either node from here on. */
 	err = nbr_bm_write_all(dev, md);
 	if (!err) {
-		mutex_lock(&md->mutex);
-		sb_to_gi(&md->sb, &gi);
+		gi_begin(md, &gi, &flags);
 		su.uuid = nbr_gi_sync_start_source(&gi, new_uuid());
-		gi_to_sb(&gi, &md->sb);
-		err = nbr_md_write_sb(dev, md);
-		mutex_unlock(&md->mutex);
+		err = gi_commit(dev, md, &gi, flags);
 	}
 	su.bits = nbr_bm_weight(md);
 	/* A bitmap-based sync tells the target what will come. */
@@ -566,14 +589,9 @@ int nbr_receive_sync_uuid(struct nbr_conn *conn, const void *p,
 		*reason = "cannot write the bitmap";
 		return err;
 	}
-	mutex_lock(&md->mutex);
-	sb_to_gi(&md->sb, &gi);
-	flags = md->sb.flags;
+	gi_begin(md, &gi, &flags);
 	nbr_gi_sync_start_target(&gi, &flags, su.uuid);
-	gi_to_sb(&gi, &md->sb);
-	md->sb.flags = flags & ~NBR_MDF_CONSISTENT;
-	err = nbr_md_write_sb(dev, md);
-	mutex_unlock(&md->mutex);
+	err = gi_commit(dev, md, &gi, flags & ~NBR_MDF_CONSISTENT);
 	nbr_put_local(dev);
 	if (err) {
 		*reason = "cannot write the sync identifier";
@@ -640,15 +658,10 @@ int nbr_receive_rs_done(struct nbr_conn *conn, const void *p,
 	nbr_bm_clear_all(md);
 	err = nbr_bm_write_all(dev, md);
 	if (!err) {
-		mutex_lock(&md->mutex);
-		sb_to_gi(&md->sb, &gi);
-		flags = md->sb.flags;
+		gi_begin(md, &gi, &flags);
 		nbr_gi_sync_done_target(&gi, &flags, &sgi);
-		gi_to_sb(&gi, &md->sb);
-		md->sb.flags = flags | NBR_MDF_CONSISTENT |
-			       NBR_MDF_WAS_UP_TO_DATE;
-		err = nbr_md_write_sb(dev, md);
-		mutex_unlock(&md->mutex);
+		err = gi_commit(dev, md, &gi, flags | NBR_MDF_CONSISTENT |
+				NBR_MDF_WAS_UP_TO_DATE);
 	}
 	nbr_put_local(dev);
 	if (err) {
@@ -881,6 +894,7 @@ int nbr_new_current_uuid(struct nbr_device *dev, bool clear_bitmap,
 	struct nbr_uuids u = {};
 	struct nbr_md *md;
 	struct nbr_gi gi;
+	u32 flags;
 	int err;
 
 	lockdep_assert_held(&dev->conf_lock);
@@ -906,20 +920,17 @@ int nbr_new_current_uuid(struct nbr_device *dev, bool clear_bitmap,
 		if (err)
 			goto out_put;
 	}
-	mutex_lock(&md->mutex);
-	sb_to_gi(&md->sb, &gi);
+	gi_begin(md, &gi, &flags);
 	if (clear_bitmap) {
 		memset(&gi, 0, sizeof(gi));
 		gi.uuid_current = new_uuid();
-		md->sb.flags |= NBR_MDF_CONSISTENT | NBR_MDF_WAS_UP_TO_DATE;
+		flags |= NBR_MDF_CONSISTENT | NBR_MDF_WAS_UP_TO_DATE;
 	} else {
-		nbr_gi_new_current(&gi, &md->sb.flags, new_uuid(),
+		nbr_gi_new_current(&gi, &flags, new_uuid(),
 				   st.role == NBR_R_PRIMARY);
 	}
-	gi_to_sb(&gi, &md->sb);
-	err = nbr_md_write_sb(dev, md);
-	u.md_flags = md->sb.flags;
-	mutex_unlock(&md->mutex);
+	u.md_flags = flags;
+	err = gi_commit(dev, md, &gi, flags);
 	if (err)
 		goto out_put;
 	nbr_info(dev, "new current identifier %016llx%s\n", gi.uuid_current,
@@ -986,6 +997,8 @@ void nbr_sync_after_force(struct nbr_device *dev, enum nbr_disk_state was)
 	struct nbr_state st = nbr_get_state(dev);
 	struct nbr_conn *conn;
 	struct nbr_md *md;
+	struct nbr_gi gi;
+	u32 flags;
 
 	lockdep_assert_held(&dev->conf_lock);
 	if (was == NBR_D_UPTODATE || st.disk != NBR_D_UPTODATE)
@@ -995,17 +1008,10 @@ void nbr_sync_after_force(struct nbr_device *dev, enum nbr_disk_state was)
 		return;		/* alone: promotion made the new generation */
 	md = get_md(dev);
 	if (md) {
-		mutex_lock(&md->mutex);
-		{
-			struct nbr_gi gi;
-
-			sb_to_gi(&md->sb, &gi);
-			nbr_gi_new_current(&gi, &md->sb.flags, new_uuid(), true);
-			gi_to_sb(&gi, &md->sb);
-		}
-		if (nbr_md_write_sb(dev, md))
+		gi_begin(md, &gi, &flags);
+		nbr_gi_new_current(&gi, &flags, new_uuid(), true);
+		if (gi_commit(dev, md, &gi, flags))
 			nbr_err(dev, "cannot write the new generation identifier\n");
-		mutex_unlock(&md->mutex);
 		nbr_put_local(dev);
 	}
 	if (st.conn == NBR_C_CONNECTED && st.peer_disk != NBR_D_UPTODATE &&
