@@ -134,6 +134,8 @@ Status ParseStatus(nlattr** tb) {
         s.meta_dev = nla_get_string(tb[NBR_A_META_DEV]);
     s.meta_index = opt_u32(NBR_A_META_INDEX);
     s.al_extents = opt_u32(NBR_A_AL_EXTENTS);
+    if (tb[NBR_A_MD_FLUSHES])
+        s.md_flushes = nla_get_u8(tb[NBR_A_MD_FLUSHES]) != 0;
     s.resync_rate = opt_u32(NBR_A_RESYNC_RATE);
     s.c_plan_ahead = opt_u32(NBR_A_C_PLAN_AHEAD);
     s.c_max_rate = opt_u32(NBR_A_C_MAX_RATE);
@@ -186,8 +188,8 @@ bool ParseMessage(nl_msg* msg, Status& out) {
         for (int a : {NBR_A_META_INDEX, NBR_A_AL_EXTENTS, NBR_A_RESYNC_RATE, NBR_A_C_PLAN_AHEAD,
                       NBR_A_C_MAX_RATE, NBR_A_C_MIN_RATE, NBR_A_MD_FLAGS})
             policy[a].type = NLA_U32;
-        for (int a :
-             {NBR_A_AFTER_SB_0PRI, NBR_A_AFTER_SB_1PRI, NBR_A_AFTER_SB_2PRI, NBR_A_VERIFY_ALG})
+        for (int a : {NBR_A_AFTER_SB_0PRI, NBR_A_AFTER_SB_1PRI, NBR_A_AFTER_SB_2PRI,
+                      NBR_A_VERIFY_ALG, NBR_A_MD_FLUSHES})
             policy[a].type = NLA_U8;
         for (int a :
              {NBR_A_UUID_CURRENT, NBR_A_UUID_BITMAP, NBR_A_UUID_HISTORY1, NBR_A_UUID_HISTORY2})

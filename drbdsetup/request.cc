@@ -36,6 +36,10 @@ std::optional<std::string> DiskOption(const Option& o, Request& r) {
             return "on-io-error " + o.value + " is not supported; use detach or pass_on";
         return std::nullopt;
     }
+    if (o.name == "md-flushes") {
+        r.attrs.push_back(U8(NBR_A_MD_FLUSHES, o.value == "yes"));
+        return std::nullopt;
+    }
     if (o.name == "size") {
         uint64_t sectors = 0;
         if (!ToU64(o.value, sectors))

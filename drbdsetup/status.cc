@@ -296,6 +296,8 @@ std::string FormatShow(const Status& s) {
           << ";\n";
         o << "        size " << s.size_limit << "s;\n";
         ShowOption(o, conf::Section::Disk, "al-extents", s.al_extents);
+        if (s.md_flushes)
+            o << "        md-flushes " << (*s.md_flushes ? "yes" : "no") << ";\n";
         ShowOption(o, conf::Section::Disk, "resync-rate", s.resync_rate);
         ShowOption(o, conf::Section::Disk, "c-plan-ahead", s.c_plan_ahead);
         ShowOption(o, conf::Section::Disk, "c-max-rate", s.c_max_rate);
@@ -315,12 +317,9 @@ std::string FormatShow(const Status& s) {
         o << "        ping-int " << n.ping_int << ";\n";
         o << "        ping-timeout " << n.ping_timeout << ";\n";
         o << "        max-epoch-size " << n.max_epoch << ";\n";
-        if (n.ko_count)
-            o << "        ko-count " << *n.ko_count << ";\n";
-        if (n.sndbuf)
-            o << "        sndbuf-size " << *n.sndbuf << ";\n";
-        if (n.rcvbuf)
-            o << "        rcvbuf-size " << *n.rcvbuf << ";\n";
+        ShowOption(o, conf::Section::Net, "ko-count", n.ko_count);
+        ShowOption(o, conf::Section::Net, "sndbuf-size", n.sndbuf);
+        ShowOption(o, conf::Section::Net, "rcvbuf-size", n.rcvbuf);
         if (n.after_sb_0pri) {
             const char* name = Asb0Name(*n.after_sb_0pri);
             if (name && *n.after_sb_0pri == NBR_ASB0_DISCARD_NODE)

@@ -26,6 +26,7 @@ struct Status {
     // Disk options, each only when the kernel reports it (canonical units
     // of conf/options.cc: extents, KiB/s, 0.1 s).
     std::optional<uint32_t> al_extents, resync_rate, c_plan_ahead, c_max_rate, c_min_rate;
+    std::optional<bool> md_flushes;
     // Generation identifiers: current, bitmap, history1, history2.
     std::optional<std::array<uint64_t, 4>> gi;
     std::optional<uint32_t> md_flags; // NBR_MDF_*

@@ -41,6 +41,9 @@ int nbr_md_io(struct nbr_md *md, void *buf, u64 offset, size_t len,
 
 	if (!PAGE_ALIGNED(buf) || len % PAGE_SIZE || offset % NBR_MD_BLOCK)
 		return -EINVAL;
+	/* md-flushes no: the disk's write cache is trusted (battery-backed). */
+	if (!md->conf.md_flushes)
+		op &= ~(REQ_PREFLUSH | REQ_FUA);
 	if (vm && op_is_write(op))
 		flush_kernel_vmap_range(buf, len);
 	while (len && !err) {

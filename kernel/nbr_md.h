@@ -42,6 +42,7 @@ struct nbr_disk_conf {
 	char meta_path[NBR_PATH_MAX];	/* "" = internal */
 	int meta_index;			/* -1 = flexible (or internal) */
 	u32 al_extents;			/* 0 = as created */
+	bool md_flushes;		/* metadata writes flush/FUA */
 };
 
 /*

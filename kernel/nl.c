@@ -119,6 +119,7 @@ static const struct nla_policy nbr_policy[NBR_A_MAX + 1] = {
 	[NBR_A_PING_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 300),
 	[NBR_A_MAX_EPOCH_SIZE] = NLA_POLICY_RANGE(NLA_U32, 1, 20000),
 	[NBR_A_KO_COUNT] = NLA_POLICY_MAX(NLA_U32, 200),
+	[NBR_A_MD_FLUSHES] = NLA_POLICY_MAX(NLA_U8, 1),
 	[NBR_A_SNDBUF_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U32,
 						    &nbr_sockbuf_range),
 	[NBR_A_RCVBUF_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U32,
@@ -292,6 +293,8 @@ static int put_md_conf(struct sk_buff *skb, struct nbr_device *dev)
 	    (nla_put_string(skb, NBR_A_META_DEV, dc.meta_path) ||
 	     (dc.meta_index >= 0 &&
 	      nla_put_u32(skb, NBR_A_META_INDEX, dc.meta_index))))
+		return -EMSGSIZE;
+	if (nla_put_u8(skb, NBR_A_MD_FLUSHES, dc.md_flushes))
 		return -EMSGSIZE;
 	return nla_put_u32(skb, NBR_A_AL_EXTENTS, dc.al_extents);
 }
@@ -491,6 +494,8 @@ static int nbr_nl_attach(struct sk_buff *skb, struct genl_info *info)
 	if (!dc)
 		return -ENOMEM;
 	dc->meta_index = -1;
+	dc->md_flushes = !info->attrs[NBR_A_MD_FLUSHES] ||
+			 nla_get_u8(info->attrs[NBR_A_MD_FLUSHES]);
 	if (info->attrs[NBR_A_META_DEV])
 		nla_strscpy(dc->meta_path, info->attrs[NBR_A_META_DEV],
 			    sizeof(dc->meta_path));

@@ -231,6 +231,11 @@ enum nbr_genl_attr {
 	 */
 	NBR_A_SNDBUF_SIZE,
 	NBR_A_RCVBUF_SIZE,
+	/* u8: 1 = metadata writes (superblock, activity log, bitmap) carry
+	 * flush/FUA (default); 0 = md-flushes no, for a disk whose write
+	 * cache survives power loss
+	 */
+	NBR_A_MD_FLUSHES,
 	__NBR_A_MAX
 };
 #define NBR_A_MAX (__NBR_A_MAX - 1)

@@ -91,6 +91,17 @@ TEST(Request, DiskResyncOptionsInTheKernelsUnits) {
     EXPECT_TRUE(r.ignored.empty());
 }
 
+TEST(Request, DiskMdFlushesYesAndNo) {
+    EXPECT_EQ(*Find(Build({"/dev/nb0", "disk", "/dev/vdb", "internal", "--md-flushes=no"}),
+                    NBR_A_MD_FLUSHES),
+              U8(NBR_A_MD_FLUSHES, 0));
+    EXPECT_EQ(*Find(Build({"/dev/nb0", "disk", "/dev/vdb", "internal", "--md-flushes"}),
+                    NBR_A_MD_FLUSHES),
+              U8(NBR_A_MD_FLUSHES, 1));
+    // Not given: the kernel's default (yes).
+    EXPECT_EQ(Find(Build({"/dev/nb0", "disk", "/dev/vdb", "internal"}), NBR_A_MD_FLUSHES), nullptr);
+}
+
 TEST(Request, ExternalMetadataFlexibleAndIndexed) {
     for (const char* flexible : {"flexible", "-1"}) {
         Request r = Build({"/dev/nb0", "disk", "/dev/vdb", "/dev/vdc", flexible});

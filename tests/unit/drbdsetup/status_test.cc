@@ -234,6 +234,7 @@ TEST(Status, ShowParsesBackResyncAndSplitBrainOptions) {
     s.c_plan_ahead = 0;
     s.c_max_rate = 204800;
     s.c_min_rate = 250;
+    s.md_flushes = false;
     Status::Net n{};
     n.local = "ipv4 10.99.0.1:7788";
     n.peer = "ipv4 10.99.0.2:7788";
@@ -268,6 +269,7 @@ TEST(Status, ShowParsesBackResyncAndSplitBrainOptions) {
     EXPECT_EQ(r->options.Get("c-plan-ahead"), "0");
     EXPECT_EQ(r->options.Get("c-max-rate"), "204800");
     EXPECT_EQ(r->options.Get("c-min-rate"), "250");
+    EXPECT_EQ(r->options.Get("md-flushes"), "no");
     EXPECT_EQ(r->options.Get("after-sb-0pri"), "discard-node-bravo");
     EXPECT_EQ(r->options.Get("after-sb-1pri"), "discard-secondary");
     EXPECT_EQ(r->options.Get("after-sb-2pri"), "violently-as0p");
@@ -293,7 +295,7 @@ TEST(Status, ShowLeavesOutWhatTheKernelDidNotReport) {
     std::string text = FormatShow(Sample());
     for (const char* name :
          {"al-extents", "resync-rate", "c-plan-ahead", "c-max-rate", "c-min-rate", "after-sb",
-          "always-asbp", "verify-alg", "ko-count", "sndbuf-size", "rcvbuf-size"})
+          "always-asbp", "verify-alg", "ko-count", "md-flushes", "sndbuf-size", "rcvbuf-size"})
         EXPECT_EQ(text.find(name), std::string::npos) << name << "\n" << text;
 }
 
