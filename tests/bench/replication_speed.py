@@ -10,9 +10,10 @@ flight, 4 KiB O_DSYNC write latency); then, for DRBD 8.4 and nbr alike, the full
 sync of a 256 MiB disk, the quick resync of the same number of 4 KiB
 blocks (1% and 10% of the 256 MiB disk) written while disconnected on a
 256 MiB and on a 1 GiB disk, and a resync under a concurrent writer.
-The raw references and the sequential and latency rows are the median of
-three runs, shown with their spread (TCG guests on a shared host vary from
-run to run); the sync rows are single runs. Prints a table of values and
+The raw references, the sequential and latency rows, the full sync and the
+quick resyncs are the median of three runs, shown with their spread (TCG
+guests on a shared host vary from run to run); the resync under a writer is
+a single run. Prints a table of values and
 ratios and writes it to
 build/bench/replication.md. A row that cannot be measured says why; nothing
 is estimated or carried over from another run.
@@ -223,9 +224,13 @@ def measure_resync(c, rows, name, pair, refs, key):
     try:
         pair.up("C")
         mib = pair.sectors() / 2048
-        t = until_synced_s(a, pair.adm("primary --force r0"))
-        mine["full_s"], mine["full_rate"] = t, mib / t
-        rows.append((f"{label} ({mib:.0f} MiB data)", f"{mib / t:.1f} MiB/s ({t:.1f} s)",
+        # The initial sync, then full syncs of the peer again.
+        runs = [until_synced_s(a, pair.adm("primary --force r0"))]
+        runs += [until_synced_s(a, pair.adm("invalidate-remote r0")) for _ in range(REPEAT - 1)]
+        s = Sample(runs=[mib / t for t in runs])
+        t = mib / s.value
+        mine["full_s"], mine["full_rate"] = t, s.value
+        rows.append((f"{label} ({mib:.0f} MiB data)", f"{s.text('{:.1f}', 'MiB/s')}, {t:.1f} s",
                      ratio_text(vs(mib / t, refs["tcp"], "raw TCP"),
                                 other and other.get("full_rate") and
                                 vs(mib / t, other["full_rate"], "DRBD 8.4"))))
@@ -246,13 +251,17 @@ def measure_resync(c, rows, name, pair, refs, key):
                 label = (f"{name}: quick resync, {n} dirty 4 KiB blocks "
                          f"({frac:.0%} of 256M) on the {size} disk")
                 try:
-                    a.run(pair.adm("disconnect r0"))
-                    nbr.write_blocks(a, n, seed=int(frac * 1000), tag="bench", dev=pair.device,
-                                     timeout=600)
-                    t = until_synced_s(a, pair.adm("connect r0"))
+                    runs = []
+                    for rep in range(REPEAT):
+                        a.run(pair.adm("disconnect r0"))
+                        nbr.write_blocks(a, n, seed=int(frac * 1000) + rep, tag="bench",
+                                         dev=pair.device, timeout=600)
+                        runs.append(until_synced_s(a, pair.adm("connect r0")))
                 except CommandFailed as e:
                     failed(rows, label, e)
                     break
+                s = Sample(runs=runs)
+                t = s.value
                 mine[(size, frac)] = t
                 ratios = []
                 if size == DISKS[0]:
@@ -263,7 +272,7 @@ def measure_resync(c, rows, name, pair, refs, key):
                                   vs(t, mine[(DISKS[0], frac)], f"the time on the {DISKS[0]} disk"))
                 if other and other.get((size, frac)):
                     ratios.append(vs(t, other[(size, frac)], "DRBD 8.4's time"))
-                rows.append((label, f"{t:.2f} s ({n * 4 / t / 1024:.1f} MiB/s)",
+                rows.append((label, f"{s.text('{:.2f}', 's')}, {n * 4 / t / 1024:.1f} MiB/s",
                              ratio_text(*ratios)))
         except CommandFailed as e:
             failed(rows, f"{name}: quick resync on the {size} disk", e)
