@@ -132,6 +132,7 @@ int nbr_attach(struct nbr_device *dev, const char *path, u64 size_limit,
 	set_md(dev, md);
 	spin_lock_irq(&dev->lock);
 	dev->backing = bdev;
+	nbr_flush_track_init(&dev->disk_flush);
 	spin_unlock_irq(&dev->lock);
 	dev->size_limit = size_limit;
 	WRITE_ONCE(dev->on_io_error, on_io_error);

@@ -332,6 +332,8 @@ static void run_connected(struct nbr_conn *conn)
 	spin_lock_irq(&conn->lock);
 	if (!conn->fail_state)
 		conn->replicating = true;
+	/* What the peer's disk did before this connection is unknown. */
+	nbr_flush_track_init(&conn->peer_flush);
 	spin_unlock_irq(&conn->lock);
 	err = nbr_sync_after_connect(conn);
 	if (err) {

@@ -13,6 +13,8 @@
 #include <nbr/state.h>
 #include <nbr/wire.h>
 
+#include "nbr_flush.h"
+
 struct netlink_ext_ack;
 struct sk_buff;
 struct nbr_md;
@@ -67,6 +69,7 @@ struct nbr_device {
 	struct nbr_md *md;
 	unsigned int local_cnt;		/* bios in flight on @backing */
 	wait_queue_head_t local_wait;	/* local_cnt reached 0 */
+	struct nbr_flush_track disk_flush;	/* @backing's cache */
 	struct bio_list al_bios;	/* writes waiting for @al_work */
 
 	/* Configuration, under conf_lock. */
@@ -148,6 +151,10 @@ void nbr_submit_bio(struct bio *bio);
 bool nbr_get_local(struct nbr_device *dev, struct block_device **bdev);
 void nbr_put_local(struct nbr_device *dev);
 void nbr_wait_local_idle(struct nbr_device *dev);
+u64 nbr_disk_flush_issue(struct nbr_device *dev);
+void nbr_disk_io_done(struct nbr_device *dev, bool flush, u64 ticket,
+		      u32 size, bool fua, blk_status_t status);
+bool nbr_disk_flush_needed(struct nbr_device *dev);
 void nbr_al_work(struct work_struct *work);
 
 /* state.c: the one place that changes struct nbr_state. */

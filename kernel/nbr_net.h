@@ -156,6 +156,8 @@ struct nbr_conn {
 	u32 epoch_writes;		/* writes sent in @epoch */
 	bool epoch_close;		/* a write of @epoch completed */
 	u32 seq;			/* last DATA seq sent */
+	/* The peer's disk cache, as its WRITE_ACKs tell; per connection. */
+	struct nbr_flush_track peer_flush;
 	bool state_dirty;		/* send our STATE */
 	struct list_head read_tl;	/* nbr_req reads: READ_REQ sent */
 	u64 read_id;			/* block_id of the last READ_REQ */
@@ -215,6 +217,7 @@ struct nbr_req {
 	u32 seq;
 	u32 epoch;
 	u32 dp_flags;
+	u64 flush_ticket;		/* with NBR_DP_FLUSH: peer_flush's */
 	bool read;			/* a READ_REQ, completed by its reply */
 	bool resync;			/* an RS_DATA run we read (resync.c) */
 	struct list_head active_list;	/* conn->active, writes only */
@@ -236,6 +239,7 @@ struct nbr_peer_req {
 	u32 seq;
 	u32 flags;			/* NBR_DP_* */
 	u32 crc;
+	u64 flush_ticket;		/* with NBR_DP_FLUSH: dev->disk_flush's */
 	bool read;			/* serves a READ_REQ: reply, no ack */
 	bool resync;			/* an RS_DATA: RS_ACK when written */
 	struct list_head active_list;	/* conn->peer_active while in flight */
@@ -301,6 +305,7 @@ void nbr_req_put(struct nbr_req *req);
 void nbr_req_net_done(struct nbr_req *req, bool ok);
 void nbr_fail_requests(struct nbr_conn *conn);
 void nbr_mark_unstable(struct nbr_conn *conn);
+bool nbr_net_flush_needed(struct nbr_device *dev);
 int nbr_got_block_ack(struct nbr_conn *conn, unsigned int cmd,
 		      const struct nbr_block_ack *a);
 int nbr_got_barrier_ack(struct nbr_conn *conn,

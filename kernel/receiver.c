@@ -122,6 +122,8 @@ static void peer_write_endio(struct bio *bio)
 			    pr->sector, blk_status_to_errno(status));
 		nbr_local_io_error(dev);
 	}
+	nbr_disk_io_done(dev, pr->flags & NBR_DP_FLUSH, pr->flush_ticket,
+			 pr->size, pr->flags & NBR_DP_FUA, status);
 	bio_put(bio);
 	nbr_put_local(dev);
 	peer_req_done(pr, status);
@@ -143,6 +145,13 @@ void nbr_submit_peer_write(struct nbr_conn *conn, struct nbr_peer_req *pr)
 		opf |= REQ_PREFLUSH;
 	if (pr->flags & NBR_DP_FUA)
 		opf |= REQ_FUA;
+	/*
+	 * Under protocols A and B the Primary counts this flush done before
+	 * the writes sent ahead of it completed here; it covers them only
+	 * when it starts after them.
+	 */
+	if ((pr->flags & NBR_DP_FLUSH) && !(pr->flags & NBR_DP_SEND_WRITE_ACK))
+		nbr_wait_peer_writes(conn);
 	spin_lock_irq(&conn->lock);
 	conn->peer_pending++;
 	spin_unlock_irq(&conn->lock);
@@ -151,6 +160,15 @@ void nbr_submit_peer_write(struct nbr_conn *conn, struct nbr_peer_req *pr)
 		peer_req_done(pr, BLK_STS_IOERR);
 		return;
 	}
+	/* An empty flush with nothing to make durable is done already. */
+	if (!pr->size && (pr->flags & NBR_DP_FLUSH) &&
+	    !nbr_disk_flush_needed(conn->dev)) {
+		nbr_put_local(conn->dev);
+		peer_req_done(pr, BLK_STS_OK);
+		return;
+	}
+	if (pr->flags & NBR_DP_FLUSH)
+		pr->flush_ticket = nbr_disk_flush_issue(conn->dev);
 	nbr_wait_peer_overlap(conn, pr);
 	bio = bio_alloc(bdev, pr->nr_pages, opf, GFP_NOIO);
 	bio->bi_iter.bi_sector = pr->sector;

@@ -11,6 +11,9 @@
  * it lets go of it (and of its metadata). A write with data also holds
  * activity-log references on its extents for as long, and marks its
  * blocks out of sync before dropping them when the peer does not get it.
+ *
+ * An empty flush completes at once when no disk it would go to has a
+ * completed write to make durable (nbr_flush.h).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,8 +25,18 @@
 #include "nbr_state_rules.h"
 #include "nbr_md.h"
 
-/* Clones only: no bvecs of our own. */
+/* Clones only: no bvecs of our own, and a flush ticket in front. */
 static struct bio_set nbr_bio_set;
+
+struct nbr_clone {
+	u64 flush_ticket;		/* of a PREFLUSH, for nbr_disk_io_done() */
+	struct bio bio;			/* last: the bio_set's front_pad ends here */
+};
+
+static struct nbr_clone *to_clone(struct bio *bio)
+{
+	return container_of(bio, struct nbr_clone, bio);
+}
 
 static struct workqueue_struct *nbr_al_wq;
 
@@ -35,7 +48,8 @@ int nbr_req_init(void)
 	nbr_al_wq = alloc_workqueue("nbr_al", WQ_MEM_RECLAIM, 0);
 	if (!nbr_al_wq)
 		return -ENOMEM;
-	err = bioset_init(&nbr_bio_set, BIO_POOL_SIZE, 0, 0);
+	err = bioset_init(&nbr_bio_set, BIO_POOL_SIZE,
+			  offsetof(struct nbr_clone, bio), 0);
 	if (err)
 		destroy_workqueue(nbr_al_wq);
 	return err;
@@ -89,6 +103,54 @@ void nbr_wait_local_idle(struct nbr_device *dev)
 	spin_unlock_irq(&dev->lock);
 }
 
+/* A flush goes to the backing disk now; pass the ticket back when done. */
+u64 nbr_disk_flush_issue(struct nbr_device *dev)
+{
+	unsigned long flags;
+	u64 ticket;
+
+	spin_lock_irqsave(&dev->lock, flags);
+	ticket = nbr_flush_issue(&dev->disk_flush);
+	spin_unlock_irqrestore(&dev->lock, flags);
+	return ticket;
+}
+
+/*
+ * A write to the backing disk ended: its data (@size bytes, with @fua)
+ * and its PREFLUSH (@flush, issued with @ticket). Any context.
+ */
+void nbr_disk_io_done(struct nbr_device *dev, bool flush, u64 ticket,
+		      u32 size, bool fua, blk_status_t status)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->lock, flags);
+	if (flush && !status)
+		nbr_flush_done(&dev->disk_flush, ticket);
+	if (size)
+		nbr_flush_write_done(&dev->disk_flush, fua && !status);
+	spin_unlock_irqrestore(&dev->lock, flags);
+}
+
+bool nbr_disk_flush_needed(struct nbr_device *dev)
+{
+	bool needed;
+
+	spin_lock_irq(&dev->lock);
+	needed = nbr_flush_needed(&dev->disk_flush);
+	spin_unlock_irq(&dev->lock);
+	return needed;
+}
+
+/* The clone of a write ended: tell the flush tracker. */
+static void clone_write_done(struct nbr_device *dev, struct bio *clone,
+			     struct bio *orig)
+{
+	nbr_disk_io_done(dev, orig->bi_opf & REQ_PREFLUSH,
+			 to_clone(clone)->flush_ticket, orig->bi_iter.bi_size,
+			 orig->bi_opf & REQ_FUA, clone->bi_status);
+}
+
 /*
  * A failed local read with on-io-error detach is read again from the
  * peer when it has UpToDate data: the disk is on its way out anyway.
@@ -113,6 +175,8 @@ static void nbr_local_endio(struct bio *clone)
 	struct nbr_device *dev = orig->bi_bdev->bd_disk->private_data;
 	blk_status_t status = clone->bi_status;
 
+	if (op_is_write(bio_op(orig)))
+		clone_write_done(dev, clone, orig);
 	bio_put(clone);
 	/* Its bits were set at submission; the extent may go now. */
 	if (uses_al(orig))
@@ -149,6 +213,7 @@ static void nbr_req_local_endio(struct bio *clone)
 			    blk_status_to_errno(clone->bi_status), req->sector);
 		nbr_local_io_error(dev);
 	}
+	clone_write_done(dev, clone, req->bio);
 	bio_put(clone);
 	nbr_req_put(req);
 }
@@ -212,6 +277,8 @@ static void submit_local(struct nbr_device *dev, struct bio *bio,
 	}
 	clone->bi_private = bio;
 	clone->bi_end_io = nbr_local_endio;
+	if (op_is_write(bio_op(bio)) && (bio->bi_opf & REQ_PREFLUSH))
+		to_clone(clone)->flush_ticket = nbr_disk_flush_issue(dev);
 	if (op_is_write(bio_op(bio))) {
 		if (replicable(bio) &&
 		    nbr_net_submit_write(dev, bio, true, &req)) {
@@ -261,6 +328,18 @@ void nbr_al_work(struct work_struct *work)
 	}
 }
 
+/*
+ * An empty flush while neither our disk nor the peer's has a completed
+ * write that is not durable yet. The caller holds a local reference.
+ */
+static bool flush_has_nothing_to_do(struct nbr_device *dev, struct bio *bio)
+{
+	if (bio_op(bio) != REQ_OP_WRITE || bio->bi_iter.bi_size ||
+	    !(bio->bi_opf & REQ_PREFLUSH))
+		return false;
+	return !nbr_disk_flush_needed(dev) && !nbr_net_flush_needed(dev);
+}
+
 /* May sleep (GFP_NOIO allocation from the mempool never fails). */
 void nbr_submit_bio(struct bio *bio)
 {
@@ -278,6 +357,12 @@ void nbr_submit_bio(struct bio *bio)
 		atomic_dec(&dev->app_pending);
 		nbr_warn_rl(dev, "I/O error: no usable local disk\n");
 		bio_io_error(bio);
+		return;
+	}
+	if (flush_has_nothing_to_do(dev, bio)) {
+		atomic_dec(&dev->app_pending);
+		nbr_put_local(dev);
+		bio_endio(bio);
 		return;
 	}
 	/* The extents of a write are in the on-disk log before it starts. */

@@ -386,6 +386,8 @@ int nbr_got_rs_ack(struct nbr_conn *conn, unsigned int cmd,
 		list_del_init(&found->list);
 		conn->rs.inflight -= found->size;
 		conn->rs.inflight_runs--;
+		/* Resync writes are not FUA: the next flush goes to the peer. */
+		nbr_flush_write_done(&conn->peer_flush, false);
 	}
 	spin_unlock_irq(&conn->lock);
 	if (!found)

@@ -316,6 +316,25 @@ static int send_state(struct nbr_conn *conn)
 }
 
 /*
+ * What the peer's disk cache holds, as far as the protocol tells (see
+ * nbr_flush.h): a write counts as completed on its WRITE_ACK under C, on
+ * its RECV_ACK under B and once sent under A, which is what each protocol
+ * promises for a write. Under A and B the peer runs a flush only after
+ * the writes it received before it (nbr_submit_peer_write()), so a flush
+ * covers everything sent ahead of it. @written: not a NEG_ACK.
+ */
+static void peer_cache_update(struct nbr_conn *conn, struct nbr_req *req,
+			      bool written)
+{
+	lockdep_assert_held(&conn->lock);
+	if (written && (req->dp_flags & NBR_DP_FLUSH))
+		nbr_flush_done(&conn->peer_flush, req->flush_ticket);
+	if (req->size)
+		nbr_flush_write_done(&conn->peer_flush,
+				     written && (req->dp_flags & NBR_DP_FUA));
+}
+
+/*
  * Take the next request and number it; decide whether the epoch must be
  * closed first (*@barrier gets its number). @rec is preallocated because
  * we hold a spinlock here.
@@ -360,11 +379,15 @@ static struct nbr_req *next_req(struct nbr_conn *conn,
 	req->epoch = conn->epoch;
 	conn->epoch_writes++;
 	req->dp_flags = dp_flags(conn, req->bio);
+	if (req->dp_flags & NBR_DP_FLUSH)
+		req->flush_ticket = nbr_flush_issue(&conn->peer_flush);
 	req->sent_at = jiffies;
 	/* Before the send: the ack may beat kernel_sendmsg() back. */
 	if (conn->conf.proto != NBR_PROT_A) {
 		list_add_tail(&req->list, &conn->tl);
 		atomic_inc(&conn->pending);
+	} else {
+		peer_cache_update(conn, req, true);
 	}
 	return req;
 }
@@ -490,6 +513,24 @@ void nbr_fail_requests(struct nbr_conn *conn)
 }
 
 /* An ack from the meta socket: find its request in the transfer log. */
+/*
+ * Would an empty flush now make anything durable on the peer's disk? Not
+ * when we do not replicate: then the flush is not sent at all.
+ */
+bool nbr_net_flush_needed(struct nbr_device *dev)
+{
+	struct nbr_conn *conn = nbr_get_conn(dev);
+	bool needed;
+
+	if (!conn)
+		return false;
+	spin_lock_irq(&conn->lock);
+	needed = conn->replicating && nbr_flush_needed(&conn->peer_flush);
+	spin_unlock_irq(&conn->lock);
+	nbr_put_conn(conn);
+	return needed;
+}
+
 int nbr_got_block_ack(struct nbr_conn *conn, unsigned int cmd,
 		      const struct nbr_block_ack *a)
 {
@@ -507,6 +548,7 @@ int nbr_got_block_ack(struct nbr_conn *conn, unsigned int cmd,
 	if (found) {
 		list_del_init(&found->list);
 		atomic_dec(&conn->pending);
+		peer_cache_update(conn, found, cmd != NBR_P_NEG_ACK);
 	}
 	spin_unlock_irq(&conn->lock);
 	if (found) {

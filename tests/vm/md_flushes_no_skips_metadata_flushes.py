@@ -9,15 +9,6 @@ from nbvm import nbr, scenario
 EXTENT_BLOCKS = 1024  # 4 MiB activity-log extents of 4 KiB blocks
 
 
-def flushes(node, disk="vdb"):
-    """Flush requests the disk completed (field 18 of /proc/diskstats)."""
-    for line in node.out("cat /proc/diskstats").splitlines():
-        f = line.split()
-        if f[2] == disk:
-            return int(f[18])
-    raise AssertionError(f"{disk} not in /proc/diskstats")
-
-
 def write_extents(node, first, count):
     """One 4 KiB O_DIRECT write into each of `count` extents from `first`:
     every one needs an activity-log transaction (with no peer, the bits
@@ -39,9 +30,9 @@ def run(c):
     assert "md-flushes yes;" in a.out("drbdsetup /dev/nb0 show")
     nbr.uptodate_primary(c, a)
     a.run("drbdsetup /dev/nb0 disconnect")
-    f0, (al0, bm0) = flushes(a), metadata_writes(a)
+    f0, (al0, bm0) = nbr.disk_flushes(a), metadata_writes(a)
     write_extents(a, 0, 8)
-    f1, (al1, bm1) = flushes(a), metadata_writes(a)
+    f1, (al1, bm1) = nbr.disk_flushes(a), metadata_writes(a)
     assert al1 >= al0 + 8, (al0, al1)
     assert f1 - f0 >= 8, (f0, f1)
 
@@ -53,9 +44,9 @@ def run(c):
     a.run("drbdsetup /dev/nb0 disk /dev/vdb internal --md-flushes=no")
     assert "md-flushes no;" in a.out("drbdsetup /dev/nb0 show")
     a.run("drbdsetup /dev/nb0 primary")
-    f2, (al2, bm2) = flushes(a), metadata_writes(a)
+    f2, (al2, bm2) = nbr.disk_flushes(a), metadata_writes(a)
     write_extents(a, 8, 8)
-    f3, (al3, bm3) = flushes(a), metadata_writes(a)
+    f3, (al3, bm3) = nbr.disk_flushes(a), metadata_writes(a)
     assert al3 >= al2 + 8, (al2, al3)
     assert f3 == f2, (f2, f3)
 

@@ -282,6 +282,15 @@ def wait_synced(c, a, b, timeout=300, what="the resync to finish"):
     c.wait_until(done, timeout, what)
 
 
+def disk_flushes(node, disk="vdb"):
+    """Flush requests the disk completed (field 18 of /proc/diskstats)."""
+    for line in node.out("cat /proc/diskstats").splitlines():
+        f = line.split()
+        if f[2] == disk:
+            return int(f[18])
+    raise AssertionError(f"{disk} not in /proc/diskstats")
+
+
 def in_log(node, text):
     """True when the guest's kernel log has `text`."""
     return text in node.out("dmesg")
