@@ -116,11 +116,16 @@ static bool interrupted(int err)
  * two nodes that both connect while neither accepts. The higher node
  * closes what it accepts unread: only the lower node authenticates (and
  * logs) strangers on its port.
+ *
+ * For @quiet jiffies we only listen: we neither connect nor knock, unless
+ * the peer knocks first. That is the back-off after a lost connection; a
+ * peer that comes back meanwhile still gets through at once.
  */
-static int establish(struct nbr_conn *conn, int keep_out)
+static int establish(struct nbr_conn *conn, int keep_out, long quiet)
 {
 	struct socket *listen, *got[NBR_SOCK_META + 1] = {}, *s;
-	long wait = conn->conf.connect_int_s * HZ;
+	long wait = conn->conf.connect_int_s * HZ, left;
+	unsigned long quiet_end = jiffies + quiet;
 	enum nbr_sock kind;
 	bool knock = true;
 	int err;
@@ -133,7 +138,10 @@ static int establish(struct nbr_conn *conn, int keep_out)
 	}
 	while (!got[NBR_SOCK_DATA] || !got[NBR_SOCK_META]) {
 		kind = got[NBR_SOCK_DATA] ? NBR_SOCK_META : NBR_SOCK_DATA;
-		if (keep_out) {
+		left = time_before(jiffies, quiet_end) ? quiet_end - jiffies : 0;
+		if (left) {
+			/* Quiet: listen only, up to the end of the back-off. */
+		} else if (keep_out) {
 			err = try_outgoing(conn, kind, &s);
 			if (interrupted(err))
 				break;
@@ -150,14 +158,16 @@ static int establish(struct nbr_conn *conn, int keep_out)
 		}
 		if (keep_out) {
 			/* Anyone knocking: close unread, connect at once. */
-			err = nbr_sock_accept(listen, wait, &s);
+			err = nbr_sock_accept(listen, left ?: wait, &s);
 			if (interrupted(err))
 				break;
-			if (!err)
+			if (!err) {
 				sock_release(s);
+				quiet_end = jiffies;
+			}
 			continue;
 		}
-		err = accept_one(conn, listen, wait, &s, &kind);
+		err = accept_one(conn, listen, left ?: wait, &s, &kind);
 		if (interrupted(err))
 			break;
 		/*
@@ -412,16 +422,17 @@ static bool backoff(struct nbr_conn *conn, unsigned int secs)
 
 static void worker_loop(struct nbr_conn *conn, int keep_out)
 {
-	unsigned int delay = 1;
+	unsigned int delay = 1, quiet = 0;
 	int err;
 
 	while (!kthread_should_stop()) {
 		set_conn(conn, NBR_C_WFCONNECTION, "connecting");
-		err = establish(conn, keep_out);
+		err = establish(conn, keep_out, quiet * HZ);
 		if (err) {
 			flush_signals(current);
 			if (backoff(conn, 1))
 				return;
+			quiet = 0;
 			continue;
 		}
 		set_conn(conn, NBR_C_WFREPORTPARAMS, "sockets up");
@@ -437,8 +448,12 @@ static void worker_loop(struct nbr_conn *conn, int keep_out)
 		}
 		flush_signals(current);
 		teardown(conn);
-		if (backoff(conn, delay))
-			return;
+		/*
+		 * Back off before connecting again, longer each time the
+		 * handshake fails, but listen meanwhile: a peer that
+		 * disconnected on purpose may be back any moment.
+		 */
+		quiet = delay;
 		delay = min(delay * 2, conn->conf.connect_int_s);
 	}
 }
