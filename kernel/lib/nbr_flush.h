@@ -5,9 +5,10 @@
  * A flush makes durable every write that completed before it was issued;
  * a FUA write is durable by the time it completes. So a flush is needed
  * only when a write without FUA completed after the issue of the newest
- * flush that has completed. "fio --sync=dsync" and journal commits send
- * FUA writes followed by empty flushes: with protocol C each such flush
- * would cost a network round trip and two disk cache flushes for nothing.
+ * flush that has completed. An O_DSYNC write to a block device (fio
+ * --sync=dsync, a database on a raw device) is a FUA write followed by an
+ * empty flush: with protocol C that flush would cost a network round trip
+ * and a cache flush on each disk for nothing.
  *
  * One tracker follows one disk: our backing disk (completions seen at
  * bio end_io), or the peer's (completions as the protocol reports them,
