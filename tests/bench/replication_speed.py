@@ -187,9 +187,10 @@ def measure_replicated(c, rows, name, pair, protocols, refs):
 
 
 def until_synced_s(node, cmd, limit=SYNC_LIMIT_S):
-    """Run cmd in the guest, then poll /proc/drbd there every 50 ms until
+    """Run cmd in the guest, then poll /proc/drbd there every 10 ms until
     the pair is Connected, UpToDate/UpToDate and nothing is out of sync;
-    return the seconds from the start of cmd. The loop uses bash builtins
+    return the seconds from the start of cmd (a 50 ms poll added 25 ms on
+    average, a tenth of a quick resync's time). The loop uses bash builtins
     only: a guest has one emulated CPU, and a process started per poll
     would take it from the resync being measured."""
     script = f"""t0=${{EPOCHREALTIME/./}}; {cmd} || exit 2
@@ -200,7 +201,7 @@ while :; do
   if (( ${{EPOCHREALTIME/./}} - t0 >= {limit} * 1000000 )); then
     echo "not in sync after {limit} s:" "${{p[@]:2}}" >&2; exit 3
   fi
-  read -t 0.05 -u 9
+  read -t 0.01 -u 9
 done
 echo $(( (${{EPOCHREALTIME/./}} - t0) / 1000 ))"""
     return int(node.out(f"bash -c {shlex.quote(script)}", timeout=limit + 60)) / 1000.0
