@@ -30,12 +30,15 @@
 #include "nbr_state_rules.h"
 
 #define RS_RUN_BLOCKS	64			/* 256 KiB per RS_DATA */
-#define RS_READS_MAX	32			/* runs being read at once */
+#define RS_READS_MAX	64			/* runs being read at once */
 /*
- * Runs unacknowledged: scattered dirty blocks make many small runs, and
- * every one the target holds in flight is scanned for overlaps.
+ * Runs unacknowledged. Scattered dirty blocks make many small runs, one
+ * random read and one random write each: the more in flight, the more
+ * the disks can overlap (1% of a 256 MiB disk, 655 runs: 96-132 ms with
+ * 256, 124-190 ms with 64). Every run the target holds in flight is
+ * scanned for overlaps, so not without bound; 1024 was no faster.
  */
-#define RS_RUNS_MAX	64
+#define RS_RUNS_MAX	256
 #define RS_WINDOW	(4u << 20)		/* bytes unacked, idle app */
 #define RS_WINDOW_BUSY	(512u << 10)		/* ... while the app writes */
 
