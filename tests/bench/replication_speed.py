@@ -194,7 +194,7 @@ def until_synced_s(node, cmd, limit=SYNC_LIMIT_S):
     only: a guest has one emulated CPU, and a process started per poll
     would take it from the resync being measured."""
     script = f"""t0=${{EPOCHREALTIME/./}}; {cmd} || exit 2
-exec 9<> <(:)
+exec 9<> <(:) || {{ echo "cannot set up the 10 ms wait" >&2; exit 4; }}
 while :; do
   mapfile -t p < /proc/drbd
   case "${{p[*]}}" in *"cs:Connected "*"ds:UpToDate/UpToDate"*"oos:0"*) break;; esac

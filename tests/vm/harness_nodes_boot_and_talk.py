@@ -1,7 +1,8 @@
 """Three guests boot and reach each other and the host side of the LAN; the
-control channel carries commands, exit codes, stderr, files and timeouts; a
-silent partition cuts exactly one pair until healed; an unplugged cable
-cuts a node off; netem delays its traffic."""
+control channel carries commands, exit codes, stderr, files and timeouts;
+/dev/fd exists (bash process substitution); a silent partition cuts
+exactly one pair until healed; an unplugged cable cuts a node off; netem
+delays its traffic."""
 
 import re
 
@@ -31,6 +32,9 @@ def run(c):
     a.put("/tmp/blob", blob)
     assert a.get("/tmp/blob") == blob
     assert a.out("blockdev --getsize64 /dev/vdb") == str(64 << 20)
+    # /dev/fd as on any udev system: bash's <(...) and the bench's waits need it.
+    assert a.out("bash -c 'cat <(echo via-dev-fd)'") == "via-dev-fd"
+    assert a.out("bash -c 'exec 9<> <(:); read -t 0.2 -u 9; echo $?'") == "142"
 
     c.cut(a, b)
     a.fails(f"ping -c 1 -W 2 {b.ip}")
