@@ -71,6 +71,14 @@ int nbr_md_io(struct nbr_md *md, void *buf, u64 offset, size_t len,
 	return err;
 }
 
+/* Make completed metadata writes durable (not with md-flushes no). */
+int nbr_md_flush(struct nbr_md *md)
+{
+	if (!md->conf.md_flushes)
+		return 0;
+	return blkdev_issue_flush(md->bdev);
+}
+
 static void snapshot(struct nbr_md *md)
 {
 	unsigned long flags;

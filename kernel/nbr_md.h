@@ -194,5 +194,6 @@ int nbr_al_read_and_apply(struct nbr_device *dev, struct nbr_md *md,
 /* One synchronous 4 KiB-multiple metadata I/O (md.c). */
 int nbr_md_io(struct nbr_md *md, void *buf, u64 offset, size_t len,
 	      blk_opf_t op);
+int nbr_md_flush(struct nbr_md *md);
 
 #endif /* NBR_MD_H */
