@@ -192,10 +192,17 @@ static int write_blocks(struct nbr_device *dev, struct nbr_md *md, u64 b0,
 		wrote = true;
 	}
 	free_pages((unsigned long)buf, order);
-	if (!err && wrote)
-		err = nbr_md_flush(md);
-	if (err && wrote)
+	if (err || !wrote)
+		return err;
+	err = nbr_md_flush(md);
+	if (err) {
+		/* Not known to be durable: written again next time. */
+		spin_lock_irqsave(&md->bm_lock, flags);
+		mark_blocks_dirty(md, b0 * BITS_PER_BM_BLOCK,
+				  b1 * BITS_PER_BM_BLOCK - 1);
+		spin_unlock_irqrestore(&md->bm_lock, flags);
 		nbr_err(dev, "flushing the bitmap failed: error %d\n", err);
+	}
 	return err;
 }
 
