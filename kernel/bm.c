@@ -142,6 +142,17 @@ static bool copy_block(struct nbr_md *md, u64 b, void *dst, bool force)
 	return take;
 }
 
+/* Blocks [b0, b1) are not known to be on disk: write them again next time. */
+static void redirty(struct nbr_md *md, u64 b0, u64 b1)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&md->bm_lock, flags);
+	mark_blocks_dirty(md, b0 * BITS_PER_BM_BLOCK,
+			  b1 * BITS_PER_BM_BLOCK - 1);
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+}
+
 /*
  * Write the blocks [b0, b1) that are dirty (all of them with @force).
  * Consecutive blocks go out as one write without FUA, and one cache
@@ -152,7 +163,6 @@ static int write_blocks(struct nbr_device *dev, struct nbr_md *md, u64 b0,
 			u64 b1, bool force)
 {
 	unsigned int order = BM_WRITE_ORDER, n;
-	unsigned long flags;
 	bool wrote = false;
 	u64 b = b0, start;
 	void *buf;
@@ -180,10 +190,7 @@ static int write_blocks(struct nbr_device *dev, struct nbr_md *md, u64 b0,
 		err = nbr_md_io(md, buf, md->sb.bm_offset + start * NBR_MD_BLOCK,
 				n * NBR_MD_BLOCK, REQ_OP_WRITE | REQ_SYNC);
 		if (err) {
-			spin_lock_irqsave(&md->bm_lock, flags);
-			mark_blocks_dirty(md, start * BITS_PER_BM_BLOCK,
-					  (start + n) * BITS_PER_BM_BLOCK - 1);
-			spin_unlock_irqrestore(&md->bm_lock, flags);
+			redirty(md, start, start + n);
 			nbr_err(dev, "writing bitmap blocks %llu-%llu failed: error %d\n",
 				start, start + n - 1, err);
 			break;
@@ -196,11 +203,7 @@ static int write_blocks(struct nbr_device *dev, struct nbr_md *md, u64 b0,
 		return err;
 	err = nbr_md_flush(md);
 	if (err) {
-		/* Not known to be durable: written again next time. */
-		spin_lock_irqsave(&md->bm_lock, flags);
-		mark_blocks_dirty(md, b0 * BITS_PER_BM_BLOCK,
-				  b1 * BITS_PER_BM_BLOCK - 1);
-		spin_unlock_irqrestore(&md->bm_lock, flags);
+		redirty(md, b0, b1);
 		nbr_err(dev, "flushing the bitmap failed: error %d\n", err);
 	}
 	return err;
