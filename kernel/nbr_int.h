@@ -99,6 +99,8 @@ struct nbr_device {
 	atomic64_t disk_read_sect;
 	/* Upper-layer bios not completed yet ("ap"). */
 	atomic_t app_pending;
+	/* jiffies when the last one was submitted; lockless, a hint. */
+	unsigned long app_last;
 };
 
 /* The /proc/drbd and status counters of one device, in their units. */

@@ -351,6 +351,7 @@ void nbr_submit_bio(struct bio *bio)
 	if (!bio)
 		return;
 	atomic_inc(&dev->app_pending);
+	WRITE_ONCE(dev->app_last, jiffies);
 	if (!nbr_get_local(dev, &bdev)) {
 		if (submit_peer_only(dev, bio))
 			return;
