@@ -399,8 +399,14 @@ int nbr_got_rs_ack(struct nbr_conn *conn, unsigned int cmd,
 		list_del_init(&found->list);
 		conn->rs.inflight -= found->size;
 		conn->rs.inflight_runs--;
-		/* Resync writes are not FUA: the next flush goes to the peer. */
-		nbr_flush_write_done(&conn->peer_flush, false);
+		/*
+		 * Not counted in conn->peer_flush: an application flush
+		 * covers application writes, and resync data is durable on
+		 * the target when it writes its bitmap (the flush after the
+		 * bitmap write) and before it becomes UpToDate. Counting it
+		 * made every O_DSYNC write during a resync pay a round trip
+		 * and a flush of the target's cache.
+		 */
 	}
 	spin_unlock_irq(&conn->lock);
 	if (!found)
