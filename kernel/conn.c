@@ -357,6 +357,20 @@ static void run_connected(struct nbr_conn *conn)
 }
 
 /*
+ * The helpers have stopped; an admin request may still be sending
+ * (nbr_send_packet()), and the socket must not go away under it.
+ */
+static void close_sockets(struct nbr_conn *conn)
+{
+	mutex_lock(&conn->data_send_mutex);
+	nbr_sock_close(&conn->data);
+	mutex_unlock(&conn->data_send_mutex);
+	mutex_lock(&conn->meta_send_mutex);
+	nbr_sock_close(&conn->meta);
+	mutex_unlock(&conn->meta_send_mutex);
+}
+
+/*
  * Stop the helpers, fail what is still in flight, close the sockets and
  * go back to WFConnection (or leave the state to disconnect).
  */
@@ -384,8 +398,7 @@ static void teardown(struct nbr_conn *conn)
 	nbr_read_work(&conn->read_work);	/* the same for read replies */
 	nbr_fail_requests(conn);
 	nbr_mark_unstable(conn);
-	nbr_sock_close(&conn->data);
-	nbr_sock_close(&conn->meta);
+	close_sockets(conn);
 
 	spin_lock_irq(&conn->lock);
 	fail = conn->fail_state;
@@ -438,8 +451,7 @@ static void worker_loop(struct nbr_conn *conn, int keep_out)
 		set_conn(conn, NBR_C_WFREPORTPARAMS, "sockets up");
 		err = handshake(conn);
 		if (err == 1) {
-			nbr_sock_close(&conn->data);
-			nbr_sock_close(&conn->meta);
+			close_sockets(conn);
 			return;		/* StandAlone until disconnect */
 		}
 		if (!err) {

@@ -136,7 +136,9 @@ struct nbr_conn {
 	/*
 	 * The surviving socket pair; set by the worker before the helper
 	 * threads start and cleared after they stopped, so they read it
-	 * without a lock.
+	 * without a lock. Admin requests also send (nbr_send_packet()):
+	 * the worker clears each pointer under its send mutex, and they
+	 * read it under that mutex.
 	 */
 	struct socket *data;
 	struct socket *meta;

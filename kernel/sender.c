@@ -201,19 +201,24 @@ out_put:
 	return false;
 }
 
-/* Send one packet on @kind under its mutex; a failure breaks the link. */
+/*
+ * Send one packet on @kind under its mutex; a failure breaks the link.
+ * -ENOTCONN when the worker has closed the socket already (an admin
+ * request that raced with a teardown).
+ */
 int nbr_send_packet(struct nbr_conn *conn, enum nbr_sock kind,
 		    const void *buf, int len)
 {
 	struct mutex *m = kind == NBR_SOCK_META ? &conn->meta_send_mutex :
 						  &conn->data_send_mutex;
-	struct socket *sock = kind == NBR_SOCK_META ? conn->meta : conn->data;
+	struct socket *sock;
 	int err;
 
 	if (len < 0)
 		return len;
 	mutex_lock(m);
-	err = nbr_send_all(sock, buf, len, 0);
+	sock = kind == NBR_SOCK_META ? conn->meta : conn->data;
+	err = sock ? nbr_send_all(sock, buf, len, 0) : -ENOTCONN;
 	mutex_unlock(m);
 	if (err)
 		nbr_conn_fail(conn, err == -ETIMEDOUT ? NBR_C_TIMEOUT :
