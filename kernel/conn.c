@@ -658,5 +658,6 @@ int nbr_conn_set_peer_state(struct nbr_conn *conn,
 	nbr_state_req_init(&r);
 	r.peer_role = s->role;
 	r.peer_disk = s->disk == NBR_D_DUNKNOWN ? NBR_D_DISKLESS : s->disk;
+	r.peer_conn = s->conn;
 	return nbr_change_state(conn->dev, &r, "peer state", NULL);
 }

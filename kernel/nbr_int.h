@@ -163,6 +163,12 @@ void nbr_al_work(struct work_struct *work);
 #define NBR_KEEP (-1)
 struct nbr_state_req {
 	int role, peer_role, conn, disk, peer_disk;	/* NBR_KEEP or a value */
+	/*
+	 * With peer_disk from a peer's STATE message: the connection state
+	 * it reported, so that a message older than our resync is told
+	 * apart under dev->lock (nbr_peer_state_predates_sync()).
+	 */
+	int peer_conn;
 	bool refuse_if_open;	/* fail with -EBUSY while /dev/nbX is open */
 };
 void nbr_state_req_init(struct nbr_state_req *r);

@@ -678,19 +678,27 @@ static void finish_source(struct nbr_conn *conn, struct nbr_md *md)
 	u.history[1] = gi.history[1];
 	spin_lock_irq(&conn->lock);
 	conn->rs.done_sent = true;
-	spin_unlock_irq(&conn->lock);
-	if (nbr_send_packet(conn, NBR_SOCK_DATA, buf,
-			    nbr_encode_uuids(buf, sizeof(buf), NBR_P_RS_DONE,
-					     &u)))
-		return;
-	spin_lock_irq(&conn->lock);
-	conn->rs.running = false;
 	secs = (jiffies - conn->rs.start) / HZ;
 	spin_unlock_irq(&conn->lock);
+	/*
+	 * Connected before RS_DONE leaves, the peer's disk still
+	 * Inconsistent: it is UpToDate when its STATE says so, once the
+	 * data and its metadata are durable there. That STATE must not find
+	 * us SyncSource, where it would look older than the resync
+	 * (nbr_peer_state_predates_sync()). rs.running stays set until
+	 * RS_DONE is out, so no new resync starts in between.
+	 */
 	nbr_state_req_init(&r);
 	r.conn = NBR_C_CONNECTED;
-	r.peer_disk = NBR_D_UPTODATE;
 	nbr_change_state(dev, &r, "resync done", NULL);
+	err = nbr_send_packet(conn, NBR_SOCK_DATA, buf,
+			      nbr_encode_uuids(buf, sizeof(buf), NBR_P_RS_DONE,
+					       &u));
+	spin_lock_irq(&conn->lock);
+	conn->rs.running = false;
+	spin_unlock_irq(&conn->lock);
+	if (err)
+		return;
 	nbr_info(dev, "resync done as SyncSource: %llu KiB sent in %lu s\n",
 		 conn->rs.done_bits * (NBR_RS_BLOCK / 1024), secs);
 }

@@ -21,6 +21,7 @@ void nbr_state_req_init(struct nbr_state_req *r)
 	r->conn = NBR_KEEP;
 	r->disk = NBR_KEEP;
 	r->peer_disk = NBR_KEEP;
+	r->peer_conn = NBR_KEEP;
 	r->refuse_if_open = false;
 }
 
@@ -35,6 +36,15 @@ struct nbr_state nbr_get_state(struct nbr_device *dev)
 	return st;
 }
 
+/* A peer's STATE older than the resync we started: no news of its disk. */
+static bool stale_peer_disk(const struct nbr_state *ns,
+			    const struct nbr_state_req *r)
+{
+	return r->peer_conn != NBR_KEEP &&
+	       nbr_peer_state_predates_sync(ns->conn, r->peer_conn,
+					    r->peer_disk);
+}
+
 static void apply_req(struct nbr_state *ns, const struct nbr_state_req *r)
 {
 	if (r->role != NBR_KEEP)
@@ -45,7 +55,7 @@ static void apply_req(struct nbr_state *ns, const struct nbr_state_req *r)
 		ns->conn = r->conn;
 	if (r->disk != NBR_KEEP)
 		ns->disk = r->disk;
-	if (r->peer_disk != NBR_KEEP)
+	if (r->peer_disk != NBR_KEEP && !stale_peer_disk(ns, r))
 		ns->peer_disk = r->peer_disk;
 }
 

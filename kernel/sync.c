@@ -809,7 +809,7 @@ int nbr_sync_invalidate(struct nbr_device *dev, bool remote,
 		return nbr_change_state(dev, &r, "invalidate", extack);
 	}
 	err = -EBUSY;
-	if (st.conn != NBR_C_CONNECTED) {
+	if (st.conn != NBR_C_CONNECTED || nbr_sync_is_running(conn)) {
 		nbr_extack(extack, "nb%u is %s; wait until the connection is Connected and idle",
 			   dev->minor, nbr_conn_str(st.conn));
 		goto out;

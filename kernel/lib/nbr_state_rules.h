@@ -29,6 +29,18 @@ enum nbr_ss nbr_state_check(const struct nbr_state *old,
 
 /* An attached disk that takes I/O (Inconsistent ... UpToDate). */
 bool nbr_disk_has_data(enum nbr_disk_state d);
+
+/*
+ * Is a STATE message from the peer, reporting @peer_conn and @peer_disk,
+ * older than the resync we run as source (@mine)? We become SyncSource
+ * and take the peer's disk as Inconsistent before SYNC_UUID leaves; a
+ * STATE the peer sent before it received SYNC_UUID crosses it on the wire
+ * and shows the disk it had before. Every later one says SyncTarget, or
+ * reports a lost disk, which is news whenever it was sent.
+ */
+bool nbr_peer_state_predates_sync(enum nbr_conn_state mine,
+				  enum nbr_conn_state peer_conn,
+				  enum nbr_disk_state peer_disk);
 const char *nbr_role_str(enum nbr_role r);
 const char *nbr_conn_str(enum nbr_conn_state c);
 const char *nbr_disk_str(enum nbr_disk_state d);

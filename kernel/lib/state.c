@@ -276,6 +276,17 @@ bool nbr_disk_has_data(enum nbr_disk_state d)
 	return false;
 }
 
+bool nbr_peer_state_predates_sync(enum nbr_conn_state mine,
+				  enum nbr_conn_state peer_conn,
+				  enum nbr_disk_state peer_disk)
+{
+	if (mine != NBR_C_SYNCSOURCE && mine != NBR_C_PAUSEDSYNCS)
+		return false;
+	if (peer_conn == NBR_C_SYNCTARGET || peer_conn == NBR_C_PAUSEDSYNCT)
+		return false;
+	return nbr_disk_has_data(peer_disk);
+}
+
 const char *nbr_role_str(enum nbr_role r)
 {
 	switch (r) {

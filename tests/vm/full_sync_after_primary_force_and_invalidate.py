@@ -2,11 +2,36 @@
 makes its data the pair's and copies all of it to the other (the initial
 full sync); `drbdadm invalidate` on the Secondary and `drbdadm
 invalidate-remote` on the Primary each copy the whole data area again from
-the Primary, and both data areas end identical every time."""
+the Primary, and both data areas end identical every time. Full syncs
+started back to back, each as soon as the previous one ends on the
+source, keep the connection."""
+
+import shlex
 
 from nbvm import nbr, scenario
 
 DATA_MIB = 8
+BACK_TO_BACK = 5
+
+# On alpha: invalidate-remote as soon as alpha is Connected again after the
+# previous full sync, before bravo's last STATE of it has arrived (bravo
+# sends it after writing its metadata). A refusal while the previous one
+# finishes is retried at once; /proc/drbd is polled without a new process;
+# every wait is bounded.
+BACK_TO_BACK_LOOP = f"""
+for i in $(seq {BACK_TO_BACK}); do
+  n=0
+  until drbdadm invalidate-remote r0 2>/dev/null; do
+    n=$((n + 1)); [ $n -lt 500 ] || exit 2
+  done
+  n=0
+  while :; do
+    mapfile -t p < /proc/drbd
+    case "${{p[*]}}" in *"cs:Connected "*) break;; esac
+    n=$((n + 1)); [ $n -lt 200000 ] || exit 3
+  done
+done
+"""
 
 
 def full_sync(c, a, b, node, cmd, what):
@@ -51,6 +76,16 @@ def run(c):
     sent, recv = full_sync(c, a, b, a, "drbdadm invalidate-remote r0",
                            "the resync after invalidate-remote")
     assert sent == recv == data_kib, (sent, recv, data_kib)
+    assert nbr.data_sum(a) == nbr.data_sum(b)
+
+    # Back to back: bravo's STATE from the end of one full sync may cross
+    # the next SYNC_UUID on the wire; alpha must not take it as a conflict.
+    sent_before = nbr.resync_sent_kib(a)
+    a.run("dmesg -C")
+    a.run(f"bash -c {shlex.quote(BACK_TO_BACK_LOOP)}", timeout=600)
+    nbr.wait_synced(c, a, b, 300, "the back-to-back full syncs")
+    assert not nbr.in_log(a, "connection lost"), a.out("dmesg | grep nbr")
+    assert nbr.resync_sent_kib(a) - sent_before == BACK_TO_BACK * data_kib
     assert nbr.data_sum(a) == nbr.data_sum(b)
 
     # Invalidating the Primary's own data is refused and changes nothing.

@@ -254,3 +254,28 @@ TEST(StateRules, EveryConnectionStateCanReachStandAlone) {
         EXPECT_EQ(Check(o, n), NBR_SS_SUCCESS) << nbr_conn_str(cs);
     }
 }
+
+TEST(PeerStateMessages, OneSentBeforeOurSyncUuidDoesNotUndoThePeersInconsistentDisk) {
+    // Sent by a peer that had just finished the previous resync.
+    EXPECT_TRUE(nbr_peer_state_predates_sync(NBR_C_SYNCSOURCE, NBR_C_CONNECTED, NBR_D_UPTODATE));
+    EXPECT_TRUE(nbr_peer_state_predates_sync(NBR_C_PAUSEDSYNCS, NBR_C_CONNECTED, NBR_D_OUTDATED));
+}
+
+TEST(PeerStateMessages, OneFromTheSyncTargetIsCurrent) {
+    EXPECT_FALSE(
+        nbr_peer_state_predates_sync(NBR_C_SYNCSOURCE, NBR_C_SYNCTARGET, NBR_D_INCONSISTENT));
+    EXPECT_FALSE(
+        nbr_peer_state_predates_sync(NBR_C_SYNCSOURCE, NBR_C_PAUSEDSYNCT, NBR_D_INCONSISTENT));
+}
+
+TEST(PeerStateMessages, ALostPeerDiskIsAlwaysNews) {
+    EXPECT_FALSE(nbr_peer_state_predates_sync(NBR_C_SYNCSOURCE, NBR_C_CONNECTED, NBR_D_DISKLESS));
+    EXPECT_FALSE(nbr_peer_state_predates_sync(NBR_C_SYNCSOURCE, NBR_C_CONNECTED, NBR_D_FAILED));
+}
+
+TEST(PeerStateMessages, OutsideASyncAsSourceEveryMessageIsCurrent) {
+    for (auto mine : {NBR_C_CONNECTED, NBR_C_SYNCTARGET, NBR_C_PAUSEDSYNCT, NBR_C_VERIFYS,
+                      NBR_C_VERIFYT, NBR_C_WFBITMAPS}) {
+        EXPECT_FALSE(nbr_peer_state_predates_sync(mine, NBR_C_CONNECTED, NBR_D_UPTODATE)) << mine;
+    }
+}
