@@ -9,11 +9,12 @@ protocols A, B and C (sequential 1 MiB writes one at a time and 8 in
 flight, 4 KiB O_DSYNC write latency); then, for DRBD 8.4 and nbr alike, the full initial
 sync of a 256 MiB disk (c-max-rate raised to C_MAX_RATE), the quick resync of the same number of 4 KiB
 blocks (1% and 10% of the 256 MiB disk) written while disconnected on a
-256 MiB and on a 1 GiB disk, and a resync under a concurrent writer.
+256 MiB and on a 1 GiB disk, and a quick resync and a full sync under a
+concurrent writer.
 The raw references, the sequential and latency rows, the full sync and the
 quick resyncs are the median of three runs, shown with their spread (TCG
-guests on a shared host vary from run to run); the resync under a writer is
-a single run. Prints a table of values and
+guests on a shared host vary from run to run); the resyncs under a writer are
+single runs. Prints a table of values and
 ratios and writes it to
 build/bench/replication.md. A row that cannot be measured says why; nothing
 is estimated or carried over from another run.
@@ -286,7 +287,19 @@ def measure_resync(c, rows, name, pair, refs, key):
         finally:
             pair.down()
 
-    label = f"{name}: resync under a concurrent 4 KiB O_DSYNC writer (256M disk)"
+    for kind in ("quick", "full"):
+        measure_under_writer(c, rows, name, pair, mine, other, kind)
+
+
+def measure_under_writer(c, rows, name, pair, mine, other, kind):
+    """A 4 KiB O_DSYNC writer on the Primary during a resync: the quick
+    resync of CONCURRENT_DIRTY of the blocks (scattered), or a full sync
+    (invalidate-remote). Its rate is compared with its rate alone."""
+    a = c.a
+    what = (f"quick resync of {CONCURRENT_DIRTY:.0%}" if kind == "quick"
+            else "full sync")
+    label = f"{name}: {what} under a concurrent 4 KiB O_DSYNC writer (256M disk)"
+    key = f"under_writer_{kind}"
     try:
         pair.up("C")
         pair.promote_without_sync()
@@ -294,20 +307,25 @@ def measure_resync(c, rows, name, pair, refs, key):
         job = nbr.spawn_writer(a, 0, blocks, tag="idle", seconds=8, dev=pair.device)
         n_idle, s_idle = job.wait(60).out.split()[-2:]
         idle = int(n_idle) * 4 / 1024 / float(s_idle)
-        a.run(pair.adm("disconnect r0"))
-        n = int(blocks * CONCURRENT_DIRTY)
-        nbr.write_blocks(a, n, seed=77, tag="bench", dev=pair.device, timeout=600)
+        if kind == "quick":
+            a.run(pair.adm("disconnect r0"))
+            n = int(blocks * CONCURRENT_DIRTY)
+            nbr.write_blocks(a, n, seed=77, tag="bench", dev=pair.device, timeout=600)
+            start = pair.adm("connect r0")
+        else:
+            n = blocks
+            start = pair.adm("invalidate-remote r0")
         job = nbr.spawn_writer(a, 0, blocks, tag="app", seconds=SYNC_LIMIT_S, dev=pair.device)
-        t = until_synced_s(a, pair.adm("connect r0"))
+        t = until_synced_s(a, start)
         n_app, s_app = nbr.stop_writer(a, job, elapsed=True)
         app = n_app * 4 / 1024 / s_app
         resync = n * 4 / 1024 / t
         rows.append((label, f"resync {resync:.1f} MiB/s ({n} blocks in {t:.1f} s), "
                             f"writer {app:.2f} MiB/s",
                      ratio_text(vs(app, idle, "the writer's rate without resync"),
-                                other and other.get("conc_resync") and
-                                vs(resync, other["conc_resync"], "DRBD 8.4's resync rate"))))
-        mine["conc_resync"] = resync
+                                other and other.get(key) and
+                                vs(resync, other[key], "DRBD 8.4's resync rate"))))
+        mine[key] = resync
     except CommandFailed as e:
         failed(rows, label, e)
     finally:
