@@ -940,13 +940,15 @@ int nbr_new_current_uuid(struct nbr_device *dev, bool clear_bitmap,
 	nbr_state_req_init(&r);
 	r.disk = NBR_D_UPTODATE;
 	if (conn) {
-		/* The peer takes our identifiers as after a resync. */
+		/*
+		 * The peer takes our identifiers as after a resync. Its
+		 * disk stays Inconsistent here until its STATE says it
+		 * has written them, as at the end of a resync.
+		 */
 		u.uuid_current = gi.uuid_current;
 		err = nbr_send_packet(conn, NBR_SOCK_DATA, buf,
 				      nbr_encode_uuids(buf, sizeof(buf),
 						       NBR_P_RS_DONE, &u));
-		if (!err)
-			r.peer_disk = NBR_D_UPTODATE;
 	}
 	if (!err)
 		err = nbr_change_state(dev, &r, "new-current-uuid --clear-bitmap",
