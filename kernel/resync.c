@@ -16,10 +16,11 @@
  * applies overlapping writes in stream order (nbr_wait_peer_overlap()).
  *
  * Rate: with c-plan-ahead 0 the fixed resync-rate; otherwise up to
- * c-max-rate in runs of up to 1 MiB with at most 16 MiB unacknowledged,
- * and while the application writes in runs of up to 256 KiB with 512 KiB
- * unacknowledged, so that its writes are not queued behind a long train
- * of resync data (c-min-rate is the floor then).
+ * c-max-rate in runs of up to 1 MiB with at most 16 MiB unacknowledged;
+ * while the application has I/O in flight, or had some in the last 0.1 s
+ * (rs_yields()), up to half of c-max-rate (c-min-rate if higher) in runs
+ * of up to 256 KiB with 512 KiB unacknowledged, so that its writes are
+ * not queued behind a long train of resync data.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

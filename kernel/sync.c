@@ -809,9 +809,15 @@ int nbr_sync_invalidate(struct nbr_device *dev, bool remote,
 		return nbr_change_state(dev, &r, "invalidate", extack);
 	}
 	err = -EBUSY;
-	if (st.conn != NBR_C_CONNECTED || nbr_sync_is_running(conn)) {
+	if (st.conn != NBR_C_CONNECTED) {
 		nbr_extack(extack, "nb%u is %s; wait until the connection is Connected and idle",
 			   dev->minor, nbr_conn_str(st.conn));
+		goto out;
+	}
+	if (nbr_sync_is_running(conn)) {
+		/* Connected already, RS_DONE not sent yet: a moment. */
+		nbr_extack(extack, "nb%u is finishing a resync; try again in a moment",
+			   dev->minor);
 		goto out;
 	}
 	if (remote) {
