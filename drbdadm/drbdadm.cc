@@ -28,8 +28,9 @@ struct Options {
     std::vector<std::string> resources;
     bool force = false;
     bool discard_my_data = false;
-    bool clear_bitmap = false; // new-current-uuid
-    std::string start;         // verify --start=SECTOR
+    bool clear_bitmap = false;       // new-current-uuid
+    std::string start;               // verify --start=SECTOR
+    std::optional<unsigned> timeout; // wait-sync --timeout=SECONDS
 };
 
 struct Context {
@@ -127,6 +128,15 @@ int DoWaitConnect(Context& c, const Target& t) {
     if (timeout != "0")
         extra.push_back("--timeout=" + timeout);
     return RunPlan(c, {DeviceCommand(t.r, "wait-connect", extra)});
+}
+
+// A resync may take hours: no limit unless asked for (wfc-timeout is for
+// the connection only).
+int DoWaitSync(Context& c, const Target& t) {
+    std::vector<std::string> extra;
+    if (c.opts.timeout)
+        extra.push_back("--timeout=" + std::to_string(*c.opts.timeout));
+    return RunPlan(c, {DeviceCommand(t.r, "wait-sync", extra)});
 }
 
 // role, cstate, dstate: one field pair of `drbdsetup <dev> status --json`.
@@ -320,6 +330,10 @@ const Verb kVerbs[] = {
      DoOutdate},
     {"wait-connect", "Wait until the peer is connected (startup wfc-timeout)",
      "Runs: drbdsetup /dev/nbN wait-connect [--timeout=SECONDS]", DoWaitConnect},
+    {"wait-sync", "Wait until the pair is connected and in sync (no resync left)",
+     "Runs: drbdsetup /dev/nbN wait-sync [--timeout=SECONDS]. Returns once the device is "
+     "Connected with both disks UpToDate; fails (exit 10) after --timeout seconds (default: "
+     "no limit).", DoWaitSync},
     {"create-md", "Write new metadata on the backing (or meta) disk",
      "Runs: drbdmeta DISK create-md {--internal | --meta-disk MD [--meta-index N]} "
      "[--al-extents=N] [--force]. "
@@ -413,6 +427,8 @@ int Run(const std::vector<std::string>& args, Environment& env) {
         if (std::string_view(v.name) == "verify")
             sub->add_option("--start", opts.start,
                             "First sector to verify (512-byte units), to resume a verify");
+        if (std::string_view(v.name) == "wait-sync")
+            sub->add_option("--timeout", opts.timeout, "Give up after this many seconds");
     }
     try {
         std::vector<std::string> rev(args.rbegin(), args.rend());

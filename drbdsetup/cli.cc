@@ -31,6 +31,8 @@ constexpr VerbInfo kVerbs[] = {
     {Verb::Show, "show", true, "Print the running configuration in drbd.conf syntax"},
     {Verb::Status, "status", true, "Print the device state"},
     {Verb::WaitConnect, "wait-connect", true, "Wait until the device is connected"},
+    {Verb::WaitSync, "wait-sync", true,
+     "Wait until the device is connected and in sync (no resync running, both disks UpToDate)"},
     {Verb::Events, "events", false,
      "Print every device's state ('exists' lines), then state changes as they happen"},
     {Verb::Invalidate, "invalidate", true,
@@ -243,6 +245,7 @@ ParseOutcome Parse(const std::vector<std::string>& raw) {
             sub->add_flag("--json", inv.json, "One JSON object");
             break;
         case Verb::WaitConnect:
+        case Verb::WaitSync:
             sub->add_option("--timeout", inv.timeout, "Give up after this many seconds");
             break;
         case Verb::Verify:

@@ -23,6 +23,7 @@ enum class Verb {
     Show,
     Status,
     WaitConnect,
+    WaitSync,
     Events,
     Invalidate,
     InvalidateRemote,
@@ -58,7 +59,7 @@ struct Invocation {
     bool json = false;                    // status, events
     bool discard_my_data = false;         // net
     std::string peer_name;                // net --peer-name: the peer's node name (auth)
-    std::optional<unsigned> timeout;      // wait-connect, seconds
+    std::optional<unsigned> timeout;      // wait-connect, wait-sync: seconds
     std::optional<uint64_t> start_sector; // verify --start
     bool clear_bitmap = false;            // new-current-uuid --clear-bitmap
 };
@@ -76,7 +77,7 @@ struct ParseOutcome {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitKernel = 10; // the kernel refused or failed
 inline constexpr int kExitUsage = 20;  // bad command line
-inline constexpr int kExitTimeout = 5; // wait-connect timed out
+inline constexpr int kExitTimeout = 5; // wait-connect or wait-sync timed out
 
 // argv without the program name. "DEV VERB ..." and "VERB DEV ..." are
 // both accepted; DEV is /dev/nbN or N.

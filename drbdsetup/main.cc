@@ -40,8 +40,10 @@ int Events(Netlink& nl, const Invocation& inv, const Request& dump) {
 }
 
 // Subscribe first, then ask (on a second socket, so that the reply and
-// the events do not mix): no change can slip between the two.
-int WaitConnect(Netlink& requests, const Invocation& inv, const Request& req) {
+// the events do not mix): no change can slip between the two. Every state
+// change of the device comes as an event, so @done is checked on each.
+int WaitFor(Netlink& requests, const Invocation& inv, const Request& req,
+            bool (*done)(const Status&), const char* what) {
     Netlink nl;
     if (!nl.ok())
         return Fail(inv, nl.error());
@@ -50,14 +52,16 @@ int WaitConnect(Netlink& requests, const Invocation& inv, const Request& req) {
     Reply r = requests.Send(req);
     if (r.error)
         return Fail(inv, DescribeError(r));
-    if (!r.status.empty() && r.status[0].cstate >= NBR_C_CONNECTED)
+    if (r.status.empty())
+        return Fail(inv, "the kernel sent no status");
+    if (done(r.status[0]))
         return kExitOk;
     std::optional<std::chrono::milliseconds> timeout;
     if (inv.timeout)
         timeout = std::chrono::seconds(*inv.timeout);
     auto deadline =
         std::chrono::steady_clock::now() + timeout.value_or(std::chrono::milliseconds(0));
-    Status s;
+    Status last = r.status[0], s;
     for (;;) {
         std::optional<std::chrono::milliseconds> left;
         if (timeout)
@@ -65,13 +69,17 @@ int WaitConnect(Netlink& requests, const Invocation& inv, const Request& req) {
                 deadline - std::chrono::steady_clock::now());
         if (!nl.NextEvent(left, s))
             break;
-        if (s.minor == inv.minor && s.cstate >= NBR_C_CONNECTED)
+        if (s.minor != inv.minor)
+            continue;
+        if (done(s))
             return kExitOk;
+        last = s;
     }
     if (!nl.error().empty())
         return Fail(inv, nl.error());
-    std::cerr << "drbdsetup: wait-connect: /dev/nb" << inv.minor << " not connected after "
-              << *inv.timeout << " s\n";
+    std::cerr << "drbdsetup: " << VerbName(inv.verb) << ": /dev/nb" << inv.minor << " not " << what
+              << " after " << *inv.timeout << " s (" << ConnName(last.cstate) << " "
+              << DiskName(last.disk) << "/" << DiskName(last.peer_disk) << ")\n";
     return kExitTimeout;
 }
 
@@ -101,7 +109,9 @@ int Run(const std::vector<std::string>& args) {
     case Verb::Events:
         return Events(nl, inv, req);
     case Verb::WaitConnect:
-        return WaitConnect(nl, inv, req);
+        return WaitFor(nl, inv, req, IsConnected, "connected");
+    case Verb::WaitSync:
+        return WaitFor(nl, inv, req, IsSynced, "in sync");
     default:
         break;
     }

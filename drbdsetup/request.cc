@@ -364,6 +364,7 @@ std::variant<Request, std::string> BuildRequest(const Invocation& inv, const Hos
     case Verb::Show:
     case Verb::Status:
     case Verb::WaitConnect:
+    case Verb::WaitSync:
         r.cmd = NBR_ADM_GET_STATUS;
         minor();
         break;

@@ -23,6 +23,18 @@ std::string DiskName(int v) {
     return nbr_disk_str(nbr_disk_state(v));
 }
 
+bool IsConnected(const Status& s) {
+    return s.cstate >= NBR_C_CONNECTED;
+}
+
+bool IsSynced(const Status& s) {
+    auto settled = [](int d) { return d == NBR_D_UPTODATE || d == NBR_D_DISKLESS; };
+    bool idle =
+        s.cstate == NBR_C_CONNECTED || s.cstate == NBR_C_VERIFYS || s.cstate == NBR_C_VERIFYT;
+    return idle && settled(s.disk) && settled(s.peer_disk) &&
+           !(s.disk == NBR_D_DISKLESS && s.peer_disk == NBR_D_DISKLESS);
+}
+
 std::string JsonEscape(const std::string& s) {
     std::string out;
     for (unsigned char c : s) {

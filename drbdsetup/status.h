@@ -64,6 +64,12 @@ std::string RoleName(int v);
 std::string ConnName(int v);
 std::string DiskName(int v);
 
+// What wait-connect waits for: the peer is there (Connected or beyond).
+bool IsConnected(const Status& s);
+// What wait-sync waits for: connected, no resync running or pending, and
+// every disk the pair has UpToDate (online verify does not count as sync).
+bool IsSynced(const Status& s);
+
 // "r0 nb0 role:Primary disk:UpToDate ..." plus a counters line, the
 // generation identifiers and, while syncing, /proc/drbd's progress lines.
 std::string FormatHuman(const Status& s);

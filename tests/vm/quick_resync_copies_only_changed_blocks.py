@@ -2,7 +2,9 @@
 blocks written on the Primary. The Primary's bitmap counts exactly those
 blocks; on reconnect the Primary is SyncSource and the resync transfers
 those blocks and not much more (the amount it reports in status --json),
-in that direction only, and the two data areas are then byte-identical."""
+in that direction only, and the two data areas are then byte-identical.
+`drbdadm wait-sync` returns on both nodes only once both see the pair in
+sync, and gives up after its --timeout while there is no peer."""
 
 from nbvm import nbr, scenario
 
@@ -27,10 +29,18 @@ def run(c):
     source_sum = nbr.data_sum(a)
     target_before = nbr.data_sum(b)
     assert source_sum != target_before
+    late = b.run("drbdsetup /dev/nb0 wait-sync --timeout=2", check=False)
+    assert late.rc == 5 and "not in sync after 2 s (StandAlone" in late.err, late
 
     sent0, recv0 = nbr.resync_sent_kib(a), nbr.resync_recv_kib(b)
     b.run("drbdadm connect r0")
-    nbr.wait_synced(c, a, b, 300, "the quick resync")
+    waiters = [n.spawn("drbdadm wait-sync --timeout=300 r0") for n in (a, b)]
+    for w in waiters:
+        assert w.wait(360).ok
+    for n in (a, b):
+        assert nbr.cstate(n) == "Connected", nbr.proc(n)
+        assert nbr.dstate(n) == "UpToDate/UpToDate", nbr.proc(n)
+        assert nbr.oos_kib(n) == 0, nbr.proc(n)
 
     sent = nbr.resync_sent_kib(a) - sent0
     recv = nbr.resync_recv_kib(b) - recv0

@@ -87,6 +87,14 @@ TEST_F(Verbs, StatusAndWaitConnect) {
                                  "drbdsetup /dev/nb1 wait-connect"}));
 }
 
+TEST_F(Verbs, WaitSyncHasNoLimitUnlessGivenOne) {
+    EXPECT_EQ(Run({"wait-sync", "r0"}), 0);
+    EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb0 wait-sync"}));
+    EXPECT_EQ(Run({"wait-sync", "--timeout=600", "r1"}), 0);
+    EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb1 wait-sync --timeout=600"}));
+    EXPECT_EQ(Run({"wait-sync", "--timeout=soon", "r1"}), kExitUsage);
+}
+
 TEST_F(Verbs, AllRunsEveryResourceInOrder) {
     EXPECT_EQ(Run({"down", "all"}), 0);
     EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb0 down", "drbdsetup del-minor 0",

@@ -225,6 +225,16 @@ TEST(Cli, StatusJsonEventsWaitConnect) {
               std::string::npos);
 }
 
+TEST(Cli, WaitSyncTakesADeviceAndATimeout) {
+    EXPECT_EQ(Ok({"/dev/nb2", "wait-sync", "--timeout=60"}).verb, Verb::WaitSync);
+    EXPECT_EQ(Ok({"/dev/nb2", "wait-sync", "--timeout=60"}).timeout, 60u);
+    EXPECT_EQ(Ok({"/dev/nb2", "wait-sync"}).minor, 2u);
+    EXPECT_FALSE(Ok({"/dev/nb2", "wait-sync"}).timeout);
+    EXPECT_NE(Err({"/dev/nb0", "wait-sync", "--timeout=-1"}).find("timeout"), std::string::npos);
+    EXPECT_NE(Err({"wait-sync"}).find("device"), std::string::npos);
+    EXPECT_NE(Parse({"wait-sync", "--help"}).out.find("in sync"), std::string::npos);
+}
+
 TEST(Cli, UnknownCommandAndNoCommand) {
     EXPECT_NE(Err({"/dev/nb0", "explode"}).find("unknown command 'explode'"), std::string::npos);
     EXPECT_NE(Err({"explode"}).find("unknown command 'explode'"), std::string::npos);

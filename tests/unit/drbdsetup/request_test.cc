@@ -64,6 +64,7 @@ TEST(Request, RolesAndForce) {
     EXPECT_EQ(Build({"del-minor", "1"}).cmd, NBR_ADM_DEL_MINOR);
     EXPECT_EQ(Build({"/dev/nb1", "status"}).cmd, NBR_ADM_GET_STATUS);
     EXPECT_EQ(Build({"/dev/nb1", "show"}).cmd, NBR_ADM_GET_STATUS);
+    EXPECT_EQ(Build({"/dev/nb1", "wait-sync"}).cmd, NBR_ADM_GET_STATUS);
 }
 
 TEST(Request, DiskAppliesIoErrorAndSizeAndReportsTheRest) {

@@ -26,6 +26,42 @@ Status Sample() {
     return s;
 }
 
+Status Pair(int cstate, int disk, int peer_disk) {
+    Status s;
+    s.cstate = cstate;
+    s.disk = disk;
+    s.peer_disk = peer_disk;
+    return s;
+}
+
+TEST(Status, ConnectedMeansThePeerIsThereWhateverItsDisk) {
+    EXPECT_TRUE(IsConnected(Pair(NBR_C_CONNECTED, NBR_D_INCONSISTENT, NBR_D_INCONSISTENT)));
+    EXPECT_TRUE(IsConnected(Pair(NBR_C_SYNCTARGET, NBR_D_INCONSISTENT, NBR_D_UPTODATE)));
+    EXPECT_FALSE(IsConnected(Pair(NBR_C_WFREPORTPARAMS, NBR_D_UPTODATE, NBR_D_DUNKNOWN)));
+    EXPECT_FALSE(IsConnected(Pair(NBR_C_STANDALONE, NBR_D_UPTODATE, NBR_D_DUNKNOWN)));
+}
+
+TEST(Status, SyncedOnlyWhenConnectedIdleAndBothUpToDate) {
+    EXPECT_TRUE(IsSynced(Pair(NBR_C_CONNECTED, NBR_D_UPTODATE, NBR_D_UPTODATE)));
+    // Online verify compares; it does not copy.
+    EXPECT_TRUE(IsSynced(Pair(NBR_C_VERIFYS, NBR_D_UPTODATE, NBR_D_UPTODATE)));
+    // A diskless node reads and writes through its peer: nothing to sync.
+    EXPECT_TRUE(IsSynced(Pair(NBR_C_CONNECTED, NBR_D_DISKLESS, NBR_D_UPTODATE)));
+    EXPECT_TRUE(IsSynced(Pair(NBR_C_CONNECTED, NBR_D_UPTODATE, NBR_D_DISKLESS)));
+    EXPECT_FALSE(IsSynced(Pair(NBR_C_CONNECTED, NBR_D_DISKLESS, NBR_D_DISKLESS)));
+    // Resync running, about to start, or its end not yet confirmed by the peer.
+    EXPECT_FALSE(IsSynced(Pair(NBR_C_SYNCSOURCE, NBR_D_UPTODATE, NBR_D_INCONSISTENT)));
+    EXPECT_FALSE(IsSynced(Pair(NBR_C_PAUSEDSYNCT, NBR_D_INCONSISTENT, NBR_D_UPTODATE)));
+    EXPECT_FALSE(IsSynced(Pair(NBR_C_WFBITMAPS, NBR_D_UPTODATE, NBR_D_UPTODATE)));
+    EXPECT_FALSE(IsSynced(Pair(NBR_C_CONNECTED, NBR_D_UPTODATE, NBR_D_INCONSISTENT)));
+    EXPECT_FALSE(IsSynced(Pair(NBR_C_CONNECTED, NBR_D_OUTDATED, NBR_D_UPTODATE)));
+    // A fresh pair waits for its initial sync.
+    EXPECT_FALSE(IsSynced(Pair(NBR_C_CONNECTED, NBR_D_INCONSISTENT, NBR_D_INCONSISTENT)));
+    // No peer: nothing is in sync with it.
+    EXPECT_FALSE(IsSynced(Pair(NBR_C_WFCONNECTION, NBR_D_UPTODATE, NBR_D_DUNKNOWN)));
+    EXPECT_FALSE(IsSynced(Pair(NBR_C_STANDALONE, NBR_D_UPTODATE, NBR_D_DUNKNOWN)));
+}
+
 TEST(Status, Human) {
     EXPECT_EQ(FormatHuman(Sample()),
               "r0 nb0 role:Primary disk:UpToDate cstate:StandAlone peer-role:Unknown "
