@@ -19,11 +19,8 @@ def current_gi(node):
 @scenario(nodes=2)
 def run(c):
     a, b = c.a, c.b
-    sectors = int(b.out("blockdev --getsz /dev/vdb"))
-    # No udev in the guests: make the device node ourselves.
-    b.run(f"dmsetup create slow --table '0 {sectors} linear /dev/vdb 0' && dmsetup mknodes slow")
     nbr.attach(a)
-    nbr.attach(b, disk="/dev/mapper/slow")
+    nbr.attach(b, disk=nbr.stallable_disk(b, "slow"))
     for n, peer in ((a, b), (b, a)):
         nbr.net(n, peer, ping_int=1, ping_timeout=20)
     nbr.wait_connected(c, a, b)

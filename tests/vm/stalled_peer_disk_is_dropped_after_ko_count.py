@@ -43,12 +43,9 @@ def socket_buffers(node):
 @scenario(nodes=2)
 def run(c):
     a, b = c.a, c.b
-    sectors = int(b.out("blockdev --getsz /dev/vdb"))
     # bravo's disk goes through a dm device that `dmsetup suspend` stalls.
-    # No udev in the guests: make the node ourselves.
-    b.run(f"dmsetup create slow --table '0 {sectors} linear /dev/vdb 0' && dmsetup mknodes slow")
     nbr.attach(a)
-    nbr.attach(b, disk="/dev/mapper/slow")
+    nbr.attach(b, disk=nbr.stallable_disk(b, "slow"))
     connect(c, a, b, ko_count=0)
     nbr.uptodate_primary(c, a)
     assert "ko-count 0;" in a.out("drbdsetup /dev/nb0 show")

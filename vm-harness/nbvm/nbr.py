@@ -92,6 +92,17 @@ def md_oos_kib(node, disk="/dev/vdb"):
 
 # -- low-level setup (drbdsetup) --------------------------------------------------
 
+def stallable_disk(node, name="slow", disk="/dev/vdb"):
+    """A dm-linear device over `disk`, returned by path: `dmsetup suspend
+    --nolockfs NAME` makes its I/O hang, `dmsetup resume NAME` lets it go on.
+    Remove it with `dmsetup remove NAME` after detaching."""
+    sectors = int(node.out(f"blockdev --getsz {disk}"))
+    # No udev in the guests: make the device node ourselves.
+    node.run(f"dmsetup create {name} --table '0 {sectors} linear {disk} 0' && "
+             f"dmsetup mknodes {name}")
+    return f"/dev/mapper/{name}"
+
+
 def attach(node, minor=0, disk="/dev/vdb", md=True, opts=""):
     """new-minor, metadata (unless md=False: keep what is there), disk."""
     node.run(f"drbdsetup new-minor {minor} --resource r{minor}")
