@@ -10,6 +10,14 @@
  * the copy is taken, so a change made while the write is in flight marks
  * it dirty again. Writers of blocks need no other lock: two writers of
  * one block each write a copy at least as new as the clean mark.
+ *
+ * Setting a bit is always safe to write. Clearing one says "this block is
+ * on both disks", which is true only once the data write is durable: a
+ * block whose cleared bit reached the disk before its data would be
+ * skipped by the resync after a power loss (a SyncTarget acks resync
+ * data when its write completes, and the source forgets the block then).
+ * So a block copy that includes clears is written only after a flush of
+ * the backing disk issued after them (md->bm_clears).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -62,6 +70,7 @@ u64 nbr_bm_clear(struct nbr_md *md, u64 sector, u32 size)
 	if (n) {
 		md->bm_set -= n;
 		mark_blocks_dirty(md, first, last);
+		nbr_flush_write_done(&md->bm_clears, false);
 	}
 	spin_unlock_irqrestore(&md->bm_lock, flags);
 	return n;
@@ -90,12 +99,27 @@ void nbr_bm_clear_all(struct nbr_md *md)
 	nbr_bits_clear(md->bm, md->bm_bits, 0, md->bm_bits - 1);
 	md->bm_set = 0;
 	bitmap_fill(md->bm_dirty, md->bm_blocks);
+	nbr_flush_write_done(&md->bm_clears, false);
 	spin_unlock_irqrestore(&md->bm_lock, flags);
 }
 
 u64 nbr_bm_weight(struct nbr_md *md)
 {
 	return READ_ONCE(md->bm_set);
+}
+
+u64 nbr_bm_weight_below(struct nbr_md *md, u64 end)
+{
+	unsigned long flags;
+	u64 n;
+
+	if (end >= md->bm_bits)
+		return READ_ONCE(md->bm_set);
+	spin_lock_irqsave(&md->bm_lock, flags);
+	n = md->bm_set - nbr_bm_count_range(md->bm, md->bm_bits, end,
+					    md->bm_bits - 1);
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+	return n;
 }
 
 u64 nbr_bm_find_next(struct nbr_md *md, u64 from)
@@ -154,6 +178,40 @@ static void redirty(struct nbr_md *md, u64 b0, u64 b1)
 }
 
 /*
+ * Before a copy of bitmap blocks is written: if bits were cleared since
+ * the issue of the last flush that covered clears, the data writes they
+ * vouch for become durable first. The backing disk is flushed only if it
+ * has volatile writes at all (dev->disk_flush). May sleep.
+ */
+static int flush_before_clears(struct nbr_device *dev, struct nbr_md *md)
+{
+	unsigned long flags;
+	u64 ticket, disk_ticket;
+	bool needed;
+	int err;
+
+	if (!md->conf.md_flushes)
+		return 0;
+	spin_lock_irqsave(&md->bm_lock, flags);
+	needed = nbr_flush_needed(&md->bm_clears);
+	ticket = nbr_flush_issue(&md->bm_clears);
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+	if (!needed)
+		return 0;
+	if (nbr_disk_flush_needed(dev)) {
+		disk_ticket = nbr_disk_flush_issue(dev);
+		err = blkdev_issue_flush(md->data_bdev);
+		if (err)
+			return err;
+		nbr_disk_io_done(dev, true, disk_ticket, 0, false, BLK_STS_OK);
+	}
+	spin_lock_irqsave(&md->bm_lock, flags);
+	nbr_flush_done(&md->bm_clears, ticket);
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+	return 0;
+}
+
+/*
  * Write the blocks [b0, b1) that are dirty (all of them with @force).
  * Consecutive blocks go out as one write without FUA, and one cache
  * flush at the end makes them all durable: a 1 TiB disk's 8192 bitmap
@@ -186,6 +244,13 @@ static int write_blocks(struct nbr_device *dev, struct nbr_md *md, u64 b0,
 		if (!n) {
 			b++;
 			continue;
+		}
+		err = flush_before_clears(dev, md);
+		if (err) {
+			redirty(md, start, start + n);
+			nbr_err(dev, "flushing the data before bitmap blocks %llu-%llu failed: error %d\n",
+				start, start + n - 1, err);
+			break;
 		}
 		err = nbr_md_io(md, buf, md->sb.bm_offset + start * NBR_MD_BLOCK,
 				n * NBR_MD_BLOCK, REQ_OP_WRITE | REQ_SYNC);
@@ -229,17 +294,18 @@ int nbr_bm_write_all(struct nbr_device *dev, struct nbr_md *md)
 	return write_blocks(dev, md, 0, md->bm_blocks, true);
 }
 
-int nbr_bm_encode(struct nbr_md *md, u64 first, u8 *out, size_t len,
-		  u64 *done)
+int nbr_bm_encode(struct nbr_md *md, u64 first, u64 end, u8 *out,
+		  size_t len, u64 *done)
 {
 	unsigned long flags;
 	int ret;
 
-	if (first >= md->bm_bits)
+	end = min(end, md->bm_bits);
+	if (first >= end)
 		return -EINVAL;
 	spin_lock_irqsave(&md->bm_lock, flags);
-	ret = nbr_rle_encode(md->bm, md->bm_bits, first, md->bm_bits - first,
-			     out, len, done);
+	ret = nbr_rle_encode(md->bm, md->bm_bits, first, end - first, out, len,
+			     done);
 	spin_unlock_irqrestore(&md->bm_lock, flags);
 	return ret;
 }

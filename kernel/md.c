@@ -358,6 +358,7 @@ int nbr_md_open(struct nbr_device *dev, struct block_device *bdev,
 		return -ENOMEM;
 	mutex_init(&md->mutex);
 	spin_lock_init(&md->bm_lock);
+	md->data_bdev = bdev;
 	atomic64_set(&md->al_writes, 0);
 	atomic64_set(&md->bm_writes, 0);
 	err = open_meta_dev(dev, md, bdev, dc, extack);
@@ -559,14 +560,18 @@ void nbr_md_counters(struct nbr_device *dev, u64 *oos_kib, u64 *al_writes,
 {
 	unsigned long irq;
 	struct nbr_md *md;
+	u64 bits;
 
 	*oos_kib = 0;
 	*al_writes = 0;
 	*bm_writes = 0;
+	/* The device as it is now: a peer's disk may be smaller. */
+	bits = DIV_ROUND_UP(get_capacity(dev->disk),
+			    1u << (NBR_BM_BIT_SHIFT - SECTOR_SHIFT));
 	spin_lock_irqsave(&dev->lock, irq);
 	md = dev->md;
 	if (md) {
-		*oos_kib = READ_ONCE(md->bm_set) * 4;
+		*oos_kib = nbr_bm_weight_below(md, bits) * 4;
 		*al_writes = atomic64_read(&md->al_writes);
 		*bm_writes = atomic64_read(&md->bm_writes);
 	}

@@ -29,6 +29,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
+#include "nbr_flush.h"
 #include "nbr_meta.h"
 #include "nbr_sync.h"
 
@@ -52,6 +53,7 @@ struct nbr_disk_conf {
  */
 struct nbr_md {
 	struct block_device *bdev;	/* metadata device */
+	struct block_device *data_bdev;	/* the backing disk the bits cover */
 	bool own_bdev;			/* external: opened by us, put at free */
 	/* As attached, al_extents the size in use. Read-only after open. */
 	struct nbr_disk_conf conf;
@@ -82,6 +84,13 @@ struct nbr_md {
 	u64 bm_set;
 	unsigned long *bm_dirty;
 	u64 bm_blocks;
+	/*
+	 * Bits cleared, counted as writes of a flush tracker (under
+	 * @bm_lock): a cleared bit vouches for a data write that completed
+	 * but may sit in the backing disk's volatile cache, so it may reach
+	 * the disk only after a flush issued after the clear (bm.c).
+	 */
+	struct nbr_flush_track bm_clears;
 
 	/* Activity log: see al.c. Its state is private to al.c. */
 	struct nbr_al *al;
@@ -149,6 +158,11 @@ u64 nbr_bm_clear(struct nbr_md *md, u64 sector, u32 size);
 void nbr_bm_set_all(struct nbr_md *md);
 void nbr_bm_clear_all(struct nbr_md *md);
 u64 nbr_bm_weight(struct nbr_md *md);		/* set bits */
+/*
+ * Set bits below @end: with a peer whose disk is smaller the device ends
+ * there, and the bits past it are no part of a resync (nor of oos).
+ */
+u64 nbr_bm_weight_below(struct nbr_md *md, u64 end);
 /* First set bit at or after @from; md->bm_bits when none. */
 u64 nbr_bm_find_next(struct nbr_md *md, u64 from);
 /* ... and the length of the run of set bits there, up to @max. */
@@ -159,9 +173,13 @@ int nbr_bm_write_dirty(struct nbr_device *dev, struct nbr_md *md);
 int nbr_bm_write_range(struct nbr_device *dev, struct nbr_md *md, u64 first,
 		       u64 last);
 int nbr_bm_write_all(struct nbr_device *dev, struct nbr_md *md);
-/* Run-length chunk of bits from @first; see nbr_rle_encode(). */
-int nbr_bm_encode(struct nbr_md *md, u64 first, u8 *out, size_t len,
-		  u64 *done);
+/*
+ * Run-length chunk of the bits [@first, @end); see nbr_rle_encode(). @end
+ * is the agreed device size in bits: a peer with a smaller disk has no
+ * bits past it.
+ */
+int nbr_bm_encode(struct nbr_md *md, u64 first, u64 end, u8 *out,
+		  size_t len, u64 *done);
 /* OR a received chunk into the bitmap; see nbr_rle_decode(). */
 int nbr_bm_merge(struct nbr_md *md, const u8 *in, size_t len, u64 first,
 		 u64 nbits, const char **reason);

@@ -348,12 +348,12 @@ static int send_bitmap(struct nbr_conn *conn, struct nbr_md *md)
 		return -ENOMEM;
 	runs = buf + room;
 	while (!err && first < nbits) {
-		len = nbr_bm_encode(md, first, runs, NBR_BM_CHUNK_MAX, &done);
+		len = nbr_bm_encode(md, first, nbits, runs, NBR_BM_CHUNK_MAX,
+				    &done);
 		if (len < 0 || !done) {
 			err = len < 0 ? len : -EINVAL;
 			break;
 		}
-		done = min(done, nbits - first);
 		c.first = first;
 		c.nbits = done;
 		c.flags = first + done >= nbits ? NBR_BM_LAST : 0;
@@ -511,14 +511,13 @@ int nbr_sync_start_source(struct nbr_conn *conn, bool full)
 		su.uuid = nbr_gi_sync_start_source(&gi, new_uuid());
 		err = gi_commit(dev, md, &gi, flags);
 	}
-	su.bits = nbr_bm_weight(md);
+	su.bits = nbr_bm_weight_below(md, agreed_bits(conn));
 	/* A bitmap-based sync tells the target what will come. */
 	if (!err && !full)
 		err = send_bitmap(conn, md);
 	nbr_put_local(dev);
 	if (err)
 		return err;
-	su.bits = min(su.bits, agreed_bits(conn));
 	su.flags = full ? NBR_SU_FULL : 0;
 
 	/* Not running yet: no RS_DATA may overtake SYNC_UUID. */
