@@ -194,7 +194,8 @@ static int flush_before_clears(struct nbr_device *dev, struct nbr_md *md)
 		return 0;
 	spin_lock_irqsave(&md->bm_lock, flags);
 	needed = nbr_flush_needed(&md->bm_clears);
-	ticket = nbr_flush_issue(&md->bm_clears);
+	if (needed)
+		ticket = nbr_flush_issue(&md->bm_clears);
 	spin_unlock_irqrestore(&md->bm_lock, flags);
 	if (!needed)
 		return 0;

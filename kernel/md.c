@@ -566,8 +566,7 @@ void nbr_md_counters(struct nbr_device *dev, u64 *oos_kib, u64 *al_writes,
 	*al_writes = 0;
 	*bm_writes = 0;
 	/* The device as it is now: a peer's disk may be smaller. */
-	bits = DIV_ROUND_UP(get_capacity(dev->disk),
-			    1u << (NBR_BM_BIT_SHIFT - SECTOR_SHIFT));
+	bits = nbr_bm_bits(get_capacity(dev->disk));
 	spin_lock_irqsave(&dev->lock, irq);
 	md = dev->md;
 	if (md) {
