@@ -73,7 +73,14 @@ static void set_md(struct nbr_device *dev, struct nbr_md *md)
 	mutex_unlock(&dev->state_mutex);
 }
 
-/* The exported size: the data area, or less with size_limit. */
+/*
+ * The exported size: the data area, or less with size_limit, and never
+ * more than the size last agreed with the peer. A node alone must not
+ * grow: writes past the peer's end could not be replicated, and a
+ * Primary that grew would refuse its peer when it comes back (the
+ * device cannot shrink under a Primary). It grows when both nodes'
+ * disks allow it, at connect (kernel/lib/handshake.c).
+ */
 static int data_size(struct nbr_device *dev, const char *path,
 		     struct nbr_md *md, u64 size_limit, u64 *sectors,
 		     struct netlink_ext_ack *extack)
@@ -86,6 +93,11 @@ static int data_size(struct nbr_device *dev, const char *path,
 	}
 	if (size_limit)
 		*sectors = size_limit;
+	if (md->sb.la_size_sect && md->sb.la_size_sect < *sectors) {
+		nbr_info(dev, "%s: %llu sectors, the size last agreed with the peer (the disk allows %llu)\n",
+			 path, md->sb.la_size_sect, *sectors);
+		*sectors = md->sb.la_size_sect;
+	}
 	if (!*sectors) {
 		nbr_extack(extack, "%s has no data area", path);
 		return -EINVAL;

@@ -76,6 +76,24 @@ u64 nbr_bm_clear(struct nbr_md *md, u64 sector, u32 size)
 	return n;
 }
 
+u64 nbr_bm_set_bits(struct nbr_md *md, u64 first, u64 end)
+{
+	unsigned long flags;
+	u64 n;
+
+	end = min(end, md->bm_bits);
+	if (first >= end)
+		return 0;
+	spin_lock_irqsave(&md->bm_lock, flags);
+	n = nbr_bits_set(md->bm, md->bm_bits, first, end - 1);
+	if (n) {
+		md->bm_set += n;
+		mark_blocks_dirty(md, first, end - 1);
+	}
+	spin_unlock_irqrestore(&md->bm_lock, flags);
+	return n;
+}
+
 void nbr_bm_set_all(struct nbr_md *md)
 {
 	unsigned long flags;

@@ -209,8 +209,13 @@ static void local_params(struct nbr_conn *conn, struct nbr_params *p)
 	p->features = NBR_FEATURES_KNOWN;
 	if (st.disk != NBR_D_DISKLESS && nbr_get_local(dev, &bdev)) {
 		/* The data area: the metadata at its end is never shared. */
-		p->disk_sectors = dev->md ? dev->md->sb.data_sectors :
-					    bdev_nr_sectors(bdev);
+		p->disk_sectors = bdev_nr_sectors(bdev);
+		if (dev->md) {
+			mutex_lock(&dev->md->mutex);
+			p->disk_sectors = dev->md->sb.data_sectors;
+			p->la_sectors = dev->md->sb.la_size_sect;
+			mutex_unlock(&dev->md->mutex);
+		}
 		nbr_put_local(dev);
 		p->user_sectors = limit;
 		p->disk = st.disk;

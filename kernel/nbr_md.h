@@ -155,6 +155,8 @@ void nbr_md_mark_oos(struct nbr_device *dev, u64 sector, u32 size);
 u64 nbr_bm_mark(struct nbr_md *md, u64 sector, u32 size);
 /* Clear the blocks wholly covered by the range (a resync/write ack). */
 u64 nbr_bm_clear(struct nbr_md *md, u64 sector, u32 size);
+/* Set bits [@first, @end) (in bits); returns how many were clear. */
+u64 nbr_bm_set_bits(struct nbr_md *md, u64 first, u64 end);
 void nbr_bm_set_all(struct nbr_md *md);
 void nbr_bm_clear_all(struct nbr_md *md);
 u64 nbr_bm_weight(struct nbr_md *md);		/* set bits */

@@ -80,10 +80,16 @@ static int gi_commit(struct nbr_device *dev, struct nbr_md *md,
 	return err;
 }
 
+/* Bitmap bits wholly inside @sectors. */
+static u64 sectors_to_bits(u64 sectors)
+{
+	return sectors >> (NBR_BM_BIT_SHIFT - SECTOR_SHIFT);
+}
+
 /* Bits of the agreed device size: what both sides sync. */
 static u64 agreed_bits(struct nbr_conn *conn)
 {
-	return conn->agreed.dev_sectors >> (NBR_BM_BIT_SHIFT - SECTOR_SHIFT);
+	return sectors_to_bits(conn->agreed.dev_sectors);
 }
 
 /* The local metadata, with a local reference; NULL when diskless. */
@@ -119,7 +125,7 @@ static void local_uuids(struct nbr_conn *conn, struct nbr_uuids *u)
 	u->bitmap = gi.bitmap;
 	u->history[0] = gi.history[0];
 	u->history[1] = gi.history[1];
-	u->dirty_bits = nbr_bm_weight(md);
+	u->dirty_bits = nbr_bm_weight_below(md, agreed_bits(conn));
 	nbr_put_local(dev);
 	if (conn->conf.discard_my_data)
 		u->uflags |= NBR_UF_DISCARD_MY_DATA;
@@ -209,6 +215,51 @@ static bool disk_is_consistent(enum nbr_disk_state d)
 	       d == NBR_D_UPTODATE;
 }
 
+/* Both disks hold the same data and one is good: either can be a source. */
+static bool may_resync_in_sync(const struct nbr_params *mine,
+			       const struct nbr_params *peer)
+{
+	return disk_is_consistent(mine->disk) &&
+	       disk_is_consistent(peer->disk) &&
+	       (mine->disk == NBR_D_UPTODATE || peer->disk == NBR_D_UPTODATE);
+}
+
+/*
+ * Record the agreed size in our superblock. When the device grew past
+ * the size both nodes last agreed on (nbr_agreed.grown_from), nothing
+ * there was ever replicated: its blocks are marked out of sync first,
+ * durably, so that a resync covers them also when this connection is
+ * lost before it runs (the bits then decide the next connect).
+ */
+static int record_agreed_size(struct nbr_conn *conn)
+{
+	struct nbr_device *dev = conn->dev;
+	u64 size = conn->agreed.dev_sectors, old;
+	struct nbr_md *md = get_md(dev);
+	int err = 0;
+
+	if (!md)
+		return -ENODEV;
+	if (conn->agreed.grown_from < size) {
+		nbr_info(dev, "the device grows from %llu to %llu sectors; the new area was never replicated: its blocks are marked out of sync\n",
+			 conn->agreed.grown_from, size);
+		nbr_bm_set_bits(md, sectors_to_bits(conn->agreed.grown_from),
+				agreed_bits(conn));
+		err = nbr_bm_write_dirty(dev, md);
+	}
+	mutex_lock(&md->mutex);
+	old = md->sb.la_size_sect;
+	if (!err && old != size) {
+		md->sb.la_size_sect = size;
+		err = nbr_md_write_sb(dev, md);
+		if (err)
+			md->sb.la_size_sect = old;
+	}
+	mutex_unlock(&md->mutex);
+	nbr_put_local(dev);
+	return err;
+}
+
 /*
  * After UUIDS: decide, and fill the state the connection enters (@r, with
  * conn already set to Connected by the caller). 0: go on; 1: refused for
@@ -259,6 +310,22 @@ int nbr_sync_handshake(struct nbr_conn *conn, const struct nbr_params *mine,
 		 them.history[1], nbr_sync_str(d), res.rule);
 	if (d == NBR_SYNC_SPLIT_BRAIN || d == NBR_SYNC_SPLIT_BRAIN_HISTORY)
 		d = split_brain(conn, &self, &other, &me, &them, d);
+	if (conn->agreed.grown_from < conn->agreed.dev_sectors) {
+		u64 grown = agreed_bits(conn) -
+			    sectors_to_bits(conn->agreed.grown_from);
+
+		/*
+		 * In sync otherwise: the new area counts as written on both
+		 * nodes (record_agreed_size() makes it so), and the same
+		 * rules as for such bits pick the source: the Primary, else
+		 * the tie-breaker.
+		 */
+		if (d == NBR_SYNC_NONE && may_resync_in_sync(mine, peer)) {
+			self.dirty_bits += grown;
+			other.dirty_bits += grown;
+			d = nbr_sync_decide(&self, &other).decision;
+		}
+	}
 	switch (d) {
 	case NBR_SYNC_SPLIT_BRAIN:
 		return 1;
@@ -283,6 +350,8 @@ int nbr_sync_handshake(struct nbr_conn *conn, const struct nbr_params *mine,
 		break;
 	}
 	err = apply_fixes(dev, res.fixes);
+	if (!err)
+		err = record_agreed_size(conn);
 	if (err)
 		return err;
 	conn->rs.plan = d;

@@ -177,8 +177,9 @@ struct nbr_p_params {
 	__be16 role;		/* 48: enum nbr_role */
 	__be16 disk_state;	/* 50: enum nbr_disk_state */
 	__be32 reserved;	/* 52: must be 0 */
+	__be64 la_sectors;	/* 56: size last agreed with the peer, 0 = never */
 } NBR_PACKED;
-NBR_ASSERT_SIZE(struct nbr_p_params, 56);
+NBR_ASSERT_SIZE(struct nbr_p_params, 64);
 
 /* nbr_p_state.flags */
 #define NBR_SF_USER_PAUSED	(1u << 0)	/* pause-sync on the sender */

@@ -445,6 +445,7 @@ int nbr_encode_params(void *buf, size_t size, const struct nbr_params *pr)
 	w->disk_sectors = cpu_to_be64(pr->disk_sectors);
 	w->user_sectors = cpu_to_be64(pr->user_sectors);
 	w->cur_sectors = cpu_to_be64(pr->cur_sectors);
+	w->la_sectors = cpu_to_be64(pr->la_sectors);
 	w->max_bio = cpu_to_be32(pr->max_bio);
 	w->wire_proto = cpu_to_be16((u16)pr->wire_proto);
 	w->integrity_alg = cpu_to_be16((u16)pr->integrity_alg);
@@ -485,6 +486,7 @@ int nbr_decode_params(const void *p, size_t len, struct nbr_params *pr,
 	pr->disk_sectors = be64_to_cpu(w->disk_sectors);
 	pr->user_sectors = be64_to_cpu(w->user_sectors);
 	pr->cur_sectors = be64_to_cpu(w->cur_sectors);
+	pr->la_sectors = be64_to_cpu(w->la_sectors);
 	pr->max_bio = be32_to_cpu(w->max_bio);
 	pr->wire_proto = (enum nbr_wire_proto)wp;
 	pr->integrity_alg = (enum nbr_integrity_alg)ia;

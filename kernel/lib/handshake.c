@@ -35,6 +35,9 @@ static bool params_valid(const struct nbr_params *p)
 	/* Diskless exactly when there is no usable size. */
 	if ((p->disk == NBR_D_DISKLESS) != (p->disk_sectors == 0))
 		return false;
+	/* The metadata never records a size its data area cannot hold. */
+	if (p->la_sectors > p->disk_sectors)
+		return false;
 	return true;
 }
 
@@ -46,6 +49,18 @@ static u64 usable_sectors(const struct nbr_params *p)
 	return p->disk_sectors;
 }
 
+/*
+ * With only its own disk a node offers what it last agreed on with a
+ * disked peer: its one copy must not grow past the area the other copy
+ * will have when that peer returns.
+ */
+static u64 single_copy_sectors(const struct nbr_params *p)
+{
+	u64 s = usable_sectors(p);
+
+	return p->la_sectors && p->la_sectors < s ? p->la_sectors : s;
+}
+
 /* The agreed size is the smaller disk; a diskless node takes the peer's. */
 static u64 agreed_sectors(const struct nbr_params *a,
 			  const struct nbr_params *b)
@@ -53,10 +68,27 @@ static u64 agreed_sectors(const struct nbr_params *a,
 	u64 sa = usable_sectors(a), sb = usable_sectors(b);
 
 	if (!sa)
-		return sb;
+		return single_copy_sectors(b);
 	if (!sb)
-		return sa;
+		return single_copy_sectors(a);
 	return min_u64(sa, sb);
+}
+
+/*
+ * Where the device grows past what both nodes last agreed on: nothing
+ * there was ever replicated, so it is resynced. The lower of the two
+ * recorded sizes counts (one node may have recorded the new size and
+ * died before the other did); a node that never agreed on a size
+ * (0, fresh metadata) adds nothing. @agreed when the device did not grow.
+ */
+static u64 grown_from(const struct nbr_params *a, const struct nbr_params *b,
+		      u64 agreed)
+{
+	u64 la = a->la_sectors;
+
+	if (!la || (b->la_sectors && b->la_sectors < la))
+		la = b->la_sectors;
+	return la && la < agreed ? la : agreed;
 }
 
 /* A Primary's users already see cur_sectors: never shrink under them. */
@@ -96,6 +128,7 @@ enum nbr_hs_result nbr_handshake_decide(const struct nbr_params *local,
 	out->proto = hi;
 	out->features = local->features & peer->features & NBR_FEATURES_KNOWN;
 	out->dev_sectors = size;
+	out->grown_from = grown_from(local, peer, size);
 	out->max_bio = min_u32(local->max_bio, peer->max_bio);
 	return NBR_HS_OK;
 }

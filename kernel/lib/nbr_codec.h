@@ -92,6 +92,7 @@ struct nbr_params {
 	u64 disk_sectors;	/* usable backing size, 0 when diskless */
 	u64 user_sectors;	/* admin size limit, 0 = none */
 	u64 cur_sectors;	/* size exported now, 0 = none */
+	u64 la_sectors;		/* last size agreed with the peer, 0 = never */
 	u32 max_bio;		/* bytes */
 	enum nbr_wire_proto wire_proto;
 	enum nbr_integrity_alg integrity_alg;

@@ -30,6 +30,7 @@ struct nbr_agreed {
 	u32 proto;		/* protocol version */
 	u64 features;		/* NBR_FEAT_* both sides offered */
 	u64 dev_sectors;	/* size of /dev/nbX on both nodes */
+	u64 grown_from;		/* never replicated from here on; see .c */
 	u32 max_bio;		/* largest data payload either accepts */
 };
 

@@ -72,6 +72,7 @@ struct nbr_params Params() {
     p.proto_max = 1;
     p.features = NBR_FEAT_FLUSH_FUA;
     p.disk_sectors = 0x200000;
+    p.la_sectors = 0x1ff000;
     p.max_bio = 1u << 20;
     p.wire_proto = NBR_PROT_C;
     p.integrity_alg = NBR_INTEGRITY_CRC32C;
@@ -82,7 +83,7 @@ struct nbr_params Params() {
 
 const std::string kParamsPayload = "00000001 00000001 0000000000000001 0000000000200000"
                                    "0000000000000000 0000000000000000 00100000"
-                                   "0003 0001 0002 0008 00000000";
+                                   "0003 0001 0002 0008 00000000 00000000001ff000";
 
 } // namespace
 
@@ -94,6 +95,7 @@ TEST(WireLayout, StructSizesMatchTheDocumentedOffsets) {
     EXPECT_EQ(offsetof(struct nbr_p_auth_challenge, sock), 160u);
     EXPECT_EQ(offsetof(struct nbr_p_params, max_bio), 40u);
     EXPECT_EQ(offsetof(struct nbr_p_params, disk_state), 50u);
+    EXPECT_EQ(offsetof(struct nbr_p_params, la_sectors), 56u);
     EXPECT_EQ(offsetof(struct nbr_p_data, crc), 28u);
     EXPECT_EQ(offsetof(struct nbr_auth_msg, verifier_nonce), 252u);
 }
@@ -146,7 +148,7 @@ TEST(Encode, AuthResponseBytes) {
 TEST(Encode, ParamsBytes) {
     auto p = Params();
     EXPECT_EQ(Encode([&](void* b, size_t n) { return nbr_encode_params(b, n, &p); }),
-              Hex("4e425231 0003 0000 00000038 00000000" + kParamsPayload));
+              Hex("4e425231 0003 0000 00000040 00000000" + kParamsPayload));
 }
 
 TEST(Encode, StateBytes) {
@@ -478,7 +480,8 @@ TEST(DecodeParams, DecodesHandWrittenBytes) {
 }
 
 TEST(DecodeParams, RejectsWrongSize) {
-    EXPECT_EQ(DecodeParams(Bytes(55)), "wrong params size");
+    EXPECT_EQ(DecodeParams(Bytes(63)), "wrong params size");
+    EXPECT_EQ(DecodeParams(Bytes(56)), "wrong params size");
 }
 
 TEST(DecodeParams, RejectsUnknownReplicationProtocol) {

@@ -38,6 +38,7 @@ void ExpectSymmetric(const struct nbr_params& a, const struct nbr_params& b) {
         EXPECT_EQ(x.proto, y.proto);
         EXPECT_EQ(x.features, y.features);
         EXPECT_EQ(x.dev_sectors, y.dev_sectors);
+        EXPECT_EQ(x.grown_from, y.grown_from);
         EXPECT_EQ(x.max_bio, y.max_bio);
     } else if (rx != NBR_HS_BAD_LOCAL_PARAMS && rx != NBR_HS_BAD_PEER_PARAMS) {
         EXPECT_EQ(rx, ry);
@@ -143,7 +144,7 @@ TEST(Handshake, AdminSizeLimitCutsTheDisk) {
     EXPECT_EQ(out.dev_sectors, 3000u);
 }
 
-TEST(Handshake, DisklessNodeTakesThePeersSize) {
+TEST(Handshake, DisklessNodeTakesThePeersSizeUpToItsLastAgreedSize) {
     auto a = Base(), b = Base();
     a.disk = NBR_D_DISKLESS;
     a.disk_sectors = 0;
@@ -152,6 +153,15 @@ TEST(Handshake, DisklessNodeTakesThePeersSize) {
     ASSERT_EQ(Decide(a, b, &out), NBR_HS_OK);
     EXPECT_EQ(out.dev_sectors, 4000u);
     ExpectSymmetric(a, b);
+    // One copy does not grow past what the other copy had.
+    b.la_sectors = 1000;
+    ASSERT_EQ(Decide(a, b, &out), NBR_HS_OK);
+    EXPECT_EQ(out.dev_sectors, 1000u);
+    EXPECT_EQ(out.grown_from, 1000u);
+    ExpectSymmetric(a, b);
+    b.user_sectors = 800;
+    ASSERT_EQ(Decide(a, b, &out), NBR_HS_OK);
+    EXPECT_EQ(out.dev_sectors, 800u);
 }
 
 TEST(Handshake, RejectsWhenNeitherNodeHasADisk) {
@@ -172,6 +182,40 @@ TEST(Handshake, RejectsAPeerSmallerThanThePrimarysDevice) {
     // A Secondary's old size is nobody's business yet.
     a.role = NBR_R_SECONDARY;
     EXPECT_EQ(Decide(a, b), NBR_HS_OK);
+}
+
+TEST(Handshake, GrownAreaStartsAtTheSmallerLastAgreedSize) {
+    auto a = Base(), b = Base();
+    a.la_sectors = 1000;
+    b.la_sectors = 1500;
+    struct nbr_agreed out {};
+    ASSERT_EQ(Decide(a, b, &out), NBR_HS_OK);
+    EXPECT_EQ(out.dev_sectors, 2048u);
+    EXPECT_EQ(out.grown_from, 1000u);
+    ExpectSymmetric(a, b);
+}
+
+TEST(Handshake, NodeThatNeverAgreedOnASizeAddsNoGrownArea) {
+    auto a = Base(), b = Base();
+    struct nbr_agreed out {};
+    ASSERT_EQ(Decide(a, b, &out), NBR_HS_OK);
+    EXPECT_EQ(out.grown_from, out.dev_sectors);
+    b.la_sectors = 1500;
+    ASSERT_EQ(Decide(a, b, &out), NBR_HS_OK);
+    EXPECT_EQ(out.grown_from, 1500u);
+    ExpectSymmetric(a, b);
+}
+
+TEST(Handshake, UnchangedOrShrinkingSizeHasNoGrownArea) {
+    auto a = Base(), b = Base();
+    a.la_sectors = b.la_sectors = 2048;
+    struct nbr_agreed out {};
+    ASSERT_EQ(Decide(a, b, &out), NBR_HS_OK);
+    EXPECT_EQ(out.grown_from, 2048u);
+    b.user_sectors = 1024;
+    ASSERT_EQ(Decide(a, b, &out), NBR_HS_OK);
+    EXPECT_EQ(out.dev_sectors, 1024u);
+    EXPECT_EQ(out.grown_from, 1024u);
 }
 
 TEST(Handshake, AgreedMaxBioIsTheSmallerOne) {
@@ -197,6 +241,7 @@ TEST(Handshake, RejectsInvalidPeerParameters) {
     EXPECT_EQ(bad([](auto& p) { p.disk = NBR_D_DUNKNOWN; }), NBR_HS_BAD_PEER_PARAMS);
     EXPECT_EQ(bad([](auto& p) { p.disk = NBR_D_DISKLESS; }), NBR_HS_BAD_PEER_PARAMS);
     EXPECT_EQ(bad([](auto& p) { p.disk_sectors = 0; }), NBR_HS_BAD_PEER_PARAMS);
+    EXPECT_EQ(bad([](auto& p) { p.la_sectors = 2049; }), NBR_HS_BAD_PEER_PARAMS);
     EXPECT_EQ(bad([](auto& p) { p.wire_proto = static_cast<enum nbr_wire_proto>(0); }),
               NBR_HS_BAD_PEER_PARAMS);
     EXPECT_EQ(bad([](auto& p) { p.integrity_alg = static_cast<enum nbr_integrity_alg>(9); }),

@@ -6,7 +6,7 @@
  *
  * Properties checked besides "no crash":
  *  - both nodes reach the same verdict and the same agreement;
- *  - the agreement lies inside both offers;
+ *  - the agreement lies inside both offers, and any grown area inside it;
  *  - exactly one of two racing connections survives;
  *  - state checks return a known code with its own reason string;
  *  - formatting never writes past the buffer and always terminates it.
@@ -42,7 +42,8 @@ static void check_decision(const struct nbr_params *a,
 	if (rx != NBR_HS_OK)
 		return;
 	if (x.proto != y.proto || x.features != y.features ||
-	    x.dev_sectors != y.dev_sectors || x.max_bio != y.max_bio)
+	    x.dev_sectors != y.dev_sectors || x.max_bio != y.max_bio ||
+	    x.grown_from != y.grown_from || x.grown_from > x.dev_sectors)
 		abort();
 	if (x.proto < a->proto_min || x.proto > a->proto_max ||
 	    x.proto < b->proto_min || x.proto > b->proto_max)
