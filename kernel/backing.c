@@ -178,8 +178,9 @@ out_put_bdev:
 }
 
 /*
- * Let go of the backing device. Without @force a Primary keeps its disk:
- * it is its only copy of the data while there is no connected peer.
+ * Let go of the backing device. Without @force a Primary keeps its disk
+ * unless it is connected to a peer with UpToDate data, through which it
+ * then reads and writes; otherwise the disk is its only copy.
  * Caller holds conf_lock; @extack may be NULL (module unload). May sleep.
  */
 int nbr_detach(struct nbr_device *dev, bool force,
@@ -194,7 +195,8 @@ int nbr_detach(struct nbr_device *dev, bool force,
 	st = nbr_get_state(dev);
 	if (st.disk == NBR_D_DISKLESS && !dev->backing)
 		return 0;
-	if (st.role == NBR_R_PRIMARY && !force) {
+	if (st.role == NBR_R_PRIMARY && !force &&
+	    !(st.conn >= NBR_C_CONNECTED && st.peer_disk == NBR_D_UPTODATE)) {
 		nbr_extack(extack, "nb%u is Primary and its disk holds the only copy of the data; make it Secondary first (or detach --force: I/O then fails)",
 			   dev->minor);
 		return -EBUSY;

@@ -459,17 +459,6 @@ static bool disk_flags(enum nbr_disk_state d, u32 *flags)
 	return false;
 }
 
-/* Writes may start that the peer will not see: a new data generation. */
-static bool needs_new_current(const struct nbr_state *os,
-			      const struct nbr_state *ns)
-{
-	if (ns->role != NBR_R_PRIMARY || ns->disk != NBR_D_UPTODATE)
-		return false;
-	if (os->role != NBR_R_PRIMARY)
-		return !nbr_disk_has_data(ns->peer_disk);
-	return nbr_disk_has_data(os->peer_disk) && !nbr_disk_has_data(ns->peer_disk);
-}
-
 static u64 new_uuid(void)
 {
 	u64 u;
@@ -506,8 +495,9 @@ void nbr_md_after_state(struct nbr_device *dev, const struct nbr_state *os,
 	gi.bitmap = md->sb.uuid_bitmap;
 	gi.history[0] = md->sb.uuid_history[0];
 	gi.history[1] = md->sb.uuid_history[1];
-	if (needs_new_current(os, ns)) {
-		nbr_gi_new_current(&gi, &flags, new_uuid(), true);
+	if (nbr_needs_new_current(os, ns)) {
+		nbr_gi_new_current(&gi, &flags, new_uuid(),
+				   ns->role == NBR_R_PRIMARY);
 		nbr_info(dev, "new data generation %016llx (bitmap %016llx)\n",
 			 gi.uuid_current, gi.bitmap);
 	}

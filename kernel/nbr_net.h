@@ -244,6 +244,7 @@ struct nbr_peer_req {
 	u64 flush_ticket;		/* with NBR_DP_FLUSH: dev->disk_flush's */
 	bool read;			/* serves a READ_REQ: reply, no ack */
 	bool resync;			/* an RS_DATA: RS_ACK when written */
+	bool only_copy;			/* the Primary has no disk: AL + bits */
 	struct list_head active_list;	/* conn->peer_active while in flight */
 	blk_status_t status;
 	unsigned int nr_pages;

@@ -475,6 +475,35 @@ static void parse_rs_conf(struct genl_info *info, struct nbr_rs_conf *rc)
 	rc->c_min_rate = attr_u32(info, NBR_A_C_MIN_RATE, 250);
 }
 
+/*
+ * The generation identifiers, bitmaps and sizes are compared only when
+ * the connection is set up: a disk attached to a live connection would
+ * count as up to date without the resync it may need (its data is as old
+ * as its detach). So a disk attaches only while not connected.
+ */
+static int refuse_attach_while_connected(struct nbr_device *dev,
+					 struct netlink_ext_ack *extack)
+{
+	if (nbr_get_state(dev).conn < NBR_C_WFREPORTPARAMS)
+		return 0;
+	nbr_extack(extack, "nb%u is connected to its peer; a disk attached now would skip the resync it may need. Disconnect, attach, then connect again (a diskless Primary first hands over to its peer)",
+		   dev->minor);
+	return -EBUSY;
+}
+
+/* A handshake that began while the disk attached starts over. */
+static void renegotiate_if_connecting(struct nbr_device *dev)
+{
+	struct nbr_conn *conn = nbr_get_conn(dev);
+
+	if (!conn)
+		return;
+	if (nbr_get_state(dev).conn >= NBR_C_WFREPORTPARAMS)
+		nbr_conn_fail(conn, NBR_C_NETWORKFAILURE,
+			      "disk attached during the handshake");
+	nbr_put_conn(conn);
+}
+
 static int nbr_nl_attach(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nbr_device *dev = info_dev(info);
@@ -508,10 +537,14 @@ static int nbr_nl_attach(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[NBR_A_ON_IO_ERROR])
 		on_err = nla_get_u8(info->attrs[NBR_A_ON_IO_ERROR]);
 	mutex_lock(&dev->conf_lock);
-	err = nbr_attach(dev, nla_data(info->attrs[NBR_A_BACKING_DEV]), limit,
-			 on_err, dc, info->extack);
+	err = refuse_attach_while_connected(dev, info->extack);
 	if (!err)
+		err = nbr_attach(dev, nla_data(info->attrs[NBR_A_BACKING_DEV]),
+				 limit, on_err, dc, info->extack);
+	if (!err) {
 		parse_rs_conf(info, &dev->rs_conf);
+		renegotiate_if_connecting(dev);
+	}
 	mutex_unlock(&dev->conf_lock);
 	kfree(dc);
 	return err;

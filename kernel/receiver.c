@@ -17,6 +17,7 @@
 #include <linux/slab.h>
 
 #include "nbr_net.h"
+#include "nbr_state_rules.h"
 
 void nbr_peer_req_free(struct nbr_peer_req *pr)
 {
@@ -124,9 +125,36 @@ static void peer_write_endio(struct bio *bio)
 	}
 	nbr_disk_io_done(dev, pr->flags & NBR_DP_FLUSH, pr->flush_ticket,
 			 pr->size, pr->flags & NBR_DP_FUA, status);
+	if (pr->only_copy)
+		nbr_al_complete_io(READ_ONCE(dev->md), pr->sector, pr->size);
 	bio_put(bio);
 	nbr_put_local(dev);
 	peer_req_done(pr, status);
+}
+
+/*
+ * A write of a Primary without a usable disk lands on this disk only:
+ * its blocks are out of sync, and, as for the Primary's own writes, the
+ * activity log makes that survive a crash before the bitmap is written.
+ * The caller holds a local reference.
+ */
+static int only_copy_begin(struct nbr_device *dev, struct nbr_peer_req *pr)
+{
+	struct nbr_md *md = READ_ONCE(dev->md);
+	int err;
+
+	if (!md) {
+		pr->only_copy = false;
+		return 0;
+	}
+	err = nbr_al_begin_io(dev, md, pr->sector, pr->size);
+	if (err) {
+		pr->only_copy = false;
+		nbr_warn_rl(dev, "I/O error: activity log not written\n");
+		return err;
+	}
+	nbr_bm_mark(md, pr->sector, pr->size);
+	return 0;
 }
 
 /*
@@ -165,6 +193,11 @@ void nbr_submit_peer_write(struct nbr_conn *conn, struct nbr_peer_req *pr)
 	    !nbr_disk_flush_needed(conn->dev)) {
 		nbr_put_local(conn->dev);
 		peer_req_done(pr, BLK_STS_OK);
+		return;
+	}
+	if (pr->only_copy && only_copy_begin(conn->dev, pr)) {
+		nbr_put_local(conn->dev);
+		peer_req_done(pr, BLK_STS_IOERR);
 		return;
 	}
 	if (pr->flags & NBR_DP_FLUSH)
@@ -208,6 +241,9 @@ static int receive_data(struct nbr_conn *conn, const void *p, u32 len,
 	pr->seq = d.seq;
 	pr->flags = d.flags;
 	pr->crc = d.crc;
+	/* The peer's STATE saying so precedes its writes on this socket. */
+	pr->only_copy = d.size &&
+			!nbr_disk_has_data(nbr_get_state(conn->dev).peer_disk);
 	err = nbr_recv_peer_payload(conn, pr);
 	if (err) {
 		if (err == -EBADMSG)

@@ -31,6 +31,17 @@ enum nbr_ss nbr_state_check(const struct nbr_state *old,
 bool nbr_disk_has_data(enum nbr_disk_state d);
 
 /*
+ * Does the change @os -> @ns start writes that the other disk will not
+ * get? Then the disk that gets them starts a new data generation, so the
+ * identifiers show on the next connect which disk has them (and its
+ * bitmap which blocks): an UpToDate Primary whose peer has (or gets) no
+ * usable disk, and an UpToDate Secondary whose connected Primary has
+ * none and writes through it.
+ */
+bool nbr_needs_new_current(const struct nbr_state *os,
+			   const struct nbr_state *ns);
+
+/*
  * Is a STATE message from the peer, reporting @peer_conn and @peer_disk,
  * older than the resync we run as source (@mine)? We become SyncSource
  * and take the peer's disk as Inconsistent before SYNC_UUID leaves; a

@@ -276,6 +276,30 @@ bool nbr_disk_has_data(enum nbr_disk_state d)
 	return false;
 }
 
+/*
+ * A Secondary whose Primary has no usable disk: the Primary's writes
+ * reach this disk only.
+ */
+static bool only_disk_of_primary(const struct nbr_state *s)
+{
+	return s->role != NBR_R_PRIMARY && s->disk == NBR_D_UPTODATE &&
+	       s->conn >= NBR_C_CONNECTED && s->peer_role == NBR_R_PRIMARY &&
+	       !nbr_disk_has_data(s->peer_disk);
+}
+
+bool nbr_needs_new_current(const struct nbr_state *os,
+			   const struct nbr_state *ns)
+{
+	if (only_disk_of_primary(ns))
+		return !only_disk_of_primary(os);
+	if (ns->role != NBR_R_PRIMARY || ns->disk != NBR_D_UPTODATE)
+		return false;
+	if (os->role != NBR_R_PRIMARY)
+		return !nbr_disk_has_data(ns->peer_disk);
+	return nbr_disk_has_data(os->peer_disk) &&
+	       !nbr_disk_has_data(ns->peer_disk);
+}
+
 bool nbr_peer_state_predates_sync(enum nbr_conn_state mine,
 				  enum nbr_conn_state peer_conn,
 				  enum nbr_disk_state peer_disk)

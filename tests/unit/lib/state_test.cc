@@ -279,3 +279,53 @@ TEST(PeerStateMessages, OutsideASyncAsSourceEveryMessageIsCurrent) {
         EXPECT_FALSE(nbr_peer_state_predates_sync(mine, NBR_C_CONNECTED, NBR_D_UPTODATE)) << mine;
     }
 }
+
+TEST(NewGeneration, APrimaryWhosePeerLosesItsDiskStartsOne) {
+    auto o = Connected(NBR_R_PRIMARY);
+    auto n = o;
+    n.peer_disk = NBR_D_DISKLESS;
+    EXPECT_TRUE(nbr_needs_new_current(&o, &n));
+    auto gone = S(NBR_R_PRIMARY, NBR_C_NETWORKFAILURE, NBR_D_UPTODATE);
+    EXPECT_TRUE(nbr_needs_new_current(&o, &gone));
+    // Once is enough: nothing changes for the peer's disk after that.
+    EXPECT_FALSE(nbr_needs_new_current(&gone, &gone));
+}
+
+TEST(NewGeneration, PromotionWithoutAPeerDiskStartsOne) {
+    auto o = S(NBR_R_SECONDARY, NBR_C_WFCONNECTION, NBR_D_UPTODATE);
+    auto n = o;
+    n.role = NBR_R_PRIMARY;
+    EXPECT_TRUE(nbr_needs_new_current(&o, &n));
+    auto c = Connected(), p = Connected(NBR_R_PRIMARY);
+    EXPECT_FALSE(nbr_needs_new_current(&c, &p));
+}
+
+TEST(NewGeneration, ASecondaryHoldingTheOnlyDiskOfItsPrimaryStartsOne) {
+    auto o = Connected(NBR_R_SECONDARY, NBR_R_PRIMARY);
+    auto n = o;
+    n.peer_disk = NBR_D_FAILED;
+    EXPECT_TRUE(nbr_needs_new_current(&o, &n));
+    auto n2 = n;
+    n2.peer_disk = NBR_D_DISKLESS;
+    EXPECT_FALSE(nbr_needs_new_current(&n, &n2));
+    // A diskless node promoted while connected to us.
+    auto d = S(NBR_R_SECONDARY, NBR_C_CONNECTED, NBR_D_UPTODATE, NBR_R_SECONDARY, NBR_D_DISKLESS);
+    auto dp = d;
+    dp.peer_role = NBR_R_PRIMARY;
+    EXPECT_TRUE(nbr_needs_new_current(&d, &dp));
+    // Connecting to a diskless Primary.
+    auto w = S(NBR_R_SECONDARY, NBR_C_WFREPORTPARAMS, NBR_D_UPTODATE);
+    EXPECT_TRUE(nbr_needs_new_current(&w, &dp));
+}
+
+TEST(NewGeneration, NotWithoutUpToDateDataOrWithoutAWriter) {
+    auto o = Connected(NBR_R_SECONDARY, NBR_R_PRIMARY);
+    auto n = o;
+    n.peer_disk = NBR_D_DISKLESS;
+    n.disk = NBR_D_OUTDATED;
+    EXPECT_FALSE(nbr_needs_new_current(&o, &n));
+    auto s = Connected();
+    auto s2 = s;
+    s2.peer_disk = NBR_D_DISKLESS;
+    EXPECT_FALSE(nbr_needs_new_current(&s, &s2));
+}
