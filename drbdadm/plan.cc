@@ -99,22 +99,26 @@ std::vector<std::string> ChangedOptions(const ResolvedResource& config,
 Plan Adjust(const ResolvedResource& config, const std::optional<ResolvedResource>& running) {
     if (!running)
         return Up(config);
+    const bool networked = running->peer && running->local;
+    const bool reattach =
+        running->disk && (running->disk->path != config.disk->path ||
+                          !SameMeta(running->meta_disk, config.meta_disk) ||
+                          !ChangedOptions(config, *running, Target::Disk).empty());
+    const bool attach = !running->disk || reattach;
+    // The kernel attaches a disk only while not connected: the nodes
+    // compare generations and bitmaps when they connect.
+    const bool reconnect = networked && (attach || !(*running->local == *config.local) ||
+                                         !(*running->peer == *config.peer) ||
+                                         !ChangedOptions(config, *running, Target::Net).empty());
     Plan plan;
-    if (!running->disk) {
-        plan.push_back(Attach(config));
-    } else if (running->disk->path != config.disk->path ||
-               !SameMeta(running->meta_disk, config.meta_disk) ||
-               !ChangedOptions(config, *running, Target::Disk).empty()) {
-        plan.push_back(DeviceCommand(config, "detach"));
-        plan.push_back(Attach(config));
-    }
-    if (!running->peer || !running->local) {
-        plan.push_back(Connect(config));
-    } else if (!(*running->local == *config.local) || !(*running->peer == *config.peer) ||
-               !ChangedOptions(config, *running, Target::Net).empty()) {
+    if (reconnect)
         plan.push_back(DeviceCommand(config, "disconnect"));
+    if (reattach)
+        plan.push_back(DeviceCommand(config, "detach"));
+    if (attach)
+        plan.push_back(Attach(config));
+    if (!networked || reconnect)
         plan.push_back(Connect(config));
-    }
     return plan;
 }
 

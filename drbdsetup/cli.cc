@@ -239,7 +239,8 @@ ParseOutcome Parse(const std::vector<std::string>& raw) {
             sub->add_flag("--force", inv.force, "Detach even a Primary's only disk");
             break;
         case Verb::Disconnect:
-            sub->add_flag("--force", inv.force, "Do not wait for in-flight requests");
+            sub->add_flag("--force", inv.force,
+                          "Disconnect even a Primary whose data is on the peer");
             break;
         case Verb::Status:
             sub->add_flag("--json", inv.json, "One JSON object");

@@ -20,6 +20,7 @@
 
 #include "nbr_net.h"
 #include "nbr_md.h"
+#include "nbr_state_rules.h"
 
 /* pre_doit resolves NBR_A_MINOR to an existing device. */
 #define NBR_NL_NEED_DEV		0x01
@@ -677,13 +678,33 @@ static int nbr_nl_connect(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/*
+ * A Primary without UpToDate data of its own reads and writes through its
+ * peer: disconnecting would take their data away from its users.
+ */
+static int refuse_disconnect_of_dataless_primary(struct nbr_device *dev,
+						 struct netlink_ext_ack *extack)
+{
+	struct nbr_state st = nbr_get_state(dev);
+
+	if (st.role != NBR_R_PRIMARY || st.disk == NBR_D_UPTODATE ||
+	    st.conn < NBR_C_CONNECTED)
+		return 0;
+	nbr_extack(extack, "nb%u is Primary and its data is on the peer (local disk %s); disconnecting would take it away from its users. Make it Secondary first (or disconnect --force: I/O then fails)",
+		   dev->minor, nbr_disk_str(st.disk));
+	return -EBUSY;
+}
+
 static int nbr_nl_disconnect(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nbr_device *dev = info_dev(info);
 	int err;
 
 	mutex_lock(&dev->conf_lock);
-	err = nbr_net_disconnect(dev, info->extack);
+	err = info->attrs[NBR_A_FORCE] ? 0 :
+	      refuse_disconnect_of_dataless_primary(dev, info->extack);
+	if (!err)
+		err = nbr_net_disconnect(dev, info->extack);
 	mutex_unlock(&dev->conf_lock);
 	return err;
 }

@@ -6,9 +6,10 @@ data areas are equal.
 Attaching it while the connection is up is refused (the identifiers and
 bitmaps are compared only when the nodes connect): disconnect, attach,
 connect. First bravo, the Secondary, leaves; then alpha, the Primary,
-which goes on reading and writing through bravo while diskless: bravo
-records those writes in its bitmap and starts a new data generation, so
-that alpha becomes its SyncTarget when it returns."""
+which goes on reading and writing through bravo while diskless (and may
+not disconnect then): bravo records those writes in its bitmap and
+starts a new data generation, so that alpha becomes its SyncTarget when
+it returns."""
 
 from nbvm import nbr, scenario
 
@@ -47,6 +48,8 @@ def run(c):
     # The Primary leaves: no --force needed while its peer is UpToDate.
     written = write_while_away(c, a, a, seed=3)
     assert nbr.oos_kib(b) == 4 * len(written), nbr.proc(b)
+    r = a.fails("drbdsetup /dev/nb0 disconnect")
+    assert "its data is on the peer" in r.err, r.err
     a.run("drbdsetup /dev/nb0 secondary")
     b.run("drbdsetup /dev/nb0 primary")
     come_back(c, a, b)

@@ -80,22 +80,38 @@ TEST_F(Adjust, ChangedPeerAddressReconnects) {
     EXPECT_EQ(runner.log, (Lines{kShow, "drbdsetup /dev/nb0 disconnect", kConnect}));
 }
 
-TEST_F(Adjust, ChangedDiskOptionReattaches) {
+TEST_F(Adjust, ChangedDiskOptionReattachesWhileDisconnected) {
     Show(RunningR0("", "    c-min-rate 1M;\n"));
     EXPECT_EQ(Run({"adjust", "r0"}), 0);
-    EXPECT_EQ(runner.log, (Lines{kShow, "drbdsetup /dev/nb0 detach", kAttach}));
+    EXPECT_EQ(runner.log, (Lines{kShow, "drbdsetup /dev/nb0 disconnect",
+                                 "drbdsetup /dev/nb0 detach", kAttach, kConnect}));
+}
+
+TEST_F(Adjust, ChangedDiskAndNetOptionsDisconnectOnce) {
+    Show(RunningR0("    ping-int 5;\n", "    c-min-rate 1M;\n"));
+    EXPECT_EQ(Run({"adjust", "r0"}), 0);
+    EXPECT_EQ(runner.log, (Lines{kShow, "drbdsetup /dev/nb0 disconnect",
+                                 "drbdsetup /dev/nb0 detach", kAttach, kConnect}));
+}
+
+TEST_F(Adjust, ChangedDiskOptionOfAStandAloneNodeJustReattaches) {
+    Show(RunningR0("", "    c-min-rate 1M;\n", "    disk /dev/vdb;\n    meta-disk internal;\n",
+                   false));
+    EXPECT_EQ(Run({"adjust", "r0"}), 0);
+    EXPECT_EQ(runner.log, (Lines{kShow, "drbdsetup /dev/nb0 detach", kAttach, kConnect}));
 }
 
 TEST_F(Adjust, ChangedBackingDiskReattaches) {
     Show(RunningR0("", "", "    disk /dev/vdz;\n    meta-disk internal;\n"));
     EXPECT_EQ(Run({"adjust", "r0"}), 0);
-    EXPECT_EQ(runner.log, (Lines{kShow, "drbdsetup /dev/nb0 detach", kAttach}));
+    EXPECT_EQ(runner.log, (Lines{kShow, "drbdsetup /dev/nb0 disconnect",
+                                 "drbdsetup /dev/nb0 detach", kAttach, kConnect}));
 }
 
-TEST_F(Adjust, DisklessGetsAttached) {
+TEST_F(Adjust, DisklessGetsAttachedBetweenDisconnectAndConnect) {
     Show(RunningR0("", "", ""));
     EXPECT_EQ(Run({"adjust", "r0"}), 0);
-    EXPECT_EQ(runner.log, (Lines{kShow, kAttach}));
+    EXPECT_EQ(runner.log, (Lines{kShow, "drbdsetup /dev/nb0 disconnect", kAttach, kConnect}));
 }
 
 TEST_F(Adjust, StandAloneGetsConnected) {

@@ -212,8 +212,8 @@ TEST_F(ResyncOptions, AdjustReattachesOnAChangedDiskOption) {
     s.c_min_rate = 250;
     runner.OnQuery("drbdsetup /dev/nb2 show", 0, drbdsetup::FormatShow(s));
     EXPECT_EQ(Run({"adjust", "r2"}), 0) << err.str();
-    EXPECT_EQ(runner.log,
-              (Lines{"drbdsetup /dev/nb2 show", "drbdsetup /dev/nb2 detach", kAttachR2}));
+    EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb2 show", "drbdsetup /dev/nb2 disconnect",
+                                 "drbdsetup /dev/nb2 detach", kAttachR2, kConnectR2}));
 }
 
 TEST_F(ResyncOptions, AdjustReattachesOnOtherMetadata) {
@@ -221,8 +221,8 @@ TEST_F(ResyncOptions, AdjustReattachesOnOtherMetadata) {
     s.meta_index = 0; // indexed, the configuration says flexible
     runner.OnQuery("drbdsetup /dev/nb2 show", 0, drbdsetup::FormatShow(s));
     EXPECT_EQ(Run({"adjust", "r2"}), 0) << err.str();
-    EXPECT_EQ(runner.log,
-              (Lines{"drbdsetup /dev/nb2 show", "drbdsetup /dev/nb2 detach", kAttachR2}));
+    EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb2 show", "drbdsetup /dev/nb2 disconnect",
+                                 "drbdsetup /dev/nb2 detach", kAttachR2, kConnectR2}));
 }
 
 TEST_F(ResyncOptions, AdjustReconnectsOnAChangedPolicy) {
@@ -294,8 +294,8 @@ TEST_F(ResyncOptions, UnsetAlExtentsAcceptsWhatTheMetadataSays) {
     r2.al_extents = 6001;
     runner.OnQuery("drbdsetup /dev/nb2 show", 0, drbdsetup::FormatShow(r2));
     EXPECT_EQ(Run({"adjust", "r2"}), 0) << err.str();
-    EXPECT_EQ(runner.log,
-              (Lines{"drbdsetup /dev/nb2 show", "drbdsetup /dev/nb2 detach", kAttachR2}));
+    EXPECT_EQ(runner.log, (Lines{"drbdsetup /dev/nb2 show", "drbdsetup /dev/nb2 disconnect",
+                                 "drbdsetup /dev/nb2 detach", kAttachR2, kConnectR2}));
 }
 
 } // namespace
