@@ -41,21 +41,31 @@ static void mark_blocks_dirty(struct nbr_md *md, u64 first, u64 last)
 		__set_bit(b, md->bm_dirty);
 }
 
-u64 nbr_bm_mark(struct nbr_md *md, u64 sector, u32 size)
+u64 nbr_bm_set_bits(struct nbr_md *md, u64 first, u64 end)
 {
 	unsigned long flags;
-	u64 first, last, n;
+	u64 n;
 
-	if (!nbr_bm_range(sector, size, &first, &last))
+	end = min(end, md->bm_bits);
+	if (first >= end)
 		return 0;
 	spin_lock_irqsave(&md->bm_lock, flags);
-	n = nbr_bits_set(md->bm, md->bm_bits, first, last);
+	n = nbr_bits_set(md->bm, md->bm_bits, first, end - 1);
 	if (n) {
 		md->bm_set += n;
-		mark_blocks_dirty(md, first, last);
+		mark_blocks_dirty(md, first, end - 1);
 	}
 	spin_unlock_irqrestore(&md->bm_lock, flags);
 	return n;
+}
+
+u64 nbr_bm_mark(struct nbr_md *md, u64 sector, u32 size)
+{
+	u64 first, last;
+
+	if (!nbr_bm_range(sector, size, &first, &last))
+		return 0;
+	return nbr_bm_set_bits(md, first, last + 1);
 }
 
 u64 nbr_bm_clear(struct nbr_md *md, u64 sector, u32 size)
@@ -71,24 +81,6 @@ u64 nbr_bm_clear(struct nbr_md *md, u64 sector, u32 size)
 		md->bm_set -= n;
 		mark_blocks_dirty(md, first, last);
 		nbr_flush_write_done(&md->bm_clears, false);
-	}
-	spin_unlock_irqrestore(&md->bm_lock, flags);
-	return n;
-}
-
-u64 nbr_bm_set_bits(struct nbr_md *md, u64 first, u64 end)
-{
-	unsigned long flags;
-	u64 n;
-
-	end = min(end, md->bm_bits);
-	if (first >= end)
-		return 0;
-	spin_lock_irqsave(&md->bm_lock, flags);
-	n = nbr_bits_set(md->bm, md->bm_bits, first, end - 1);
-	if (n) {
-		md->bm_set += n;
-		mark_blocks_dirty(md, first, end - 1);
 	}
 	spin_unlock_irqrestore(&md->bm_lock, flags);
 	return n;
