@@ -15,6 +15,7 @@
 
 #include "nbr_int.h"
 #include "nbr_md.h"
+#include "nbr_state_rules.h"
 
 #define NBR_BACKING_MODE (FMODE_READ | FMODE_WRITE | FMODE_EXCL)
 
@@ -234,6 +235,26 @@ void nbr_local_io_error(struct nbr_device *dev)
 {
 	if (READ_ONCE(dev->on_io_error) == NBR_IOERR_DETACH)
 		queue_work(system_wq, &dev->io_error_work);
+}
+
+/*
+ * The disk's metadata could not be written (an activity-log update for
+ * a write): with on-io-error detach the disk is Failed at once, so that
+ * the write can go to the peer alone instead of failing, and the detach
+ * follows from the work item. True when the disk is out of use now. No
+ * conf_lock: this is the I/O path, and a detach holding conf_lock waits
+ * for the caller's local reference. May sleep.
+ */
+bool nbr_md_io_error(struct nbr_device *dev)
+{
+	if (READ_ONCE(dev->on_io_error) != NBR_IOERR_DETACH)
+		return false;
+	/* Several writes may find out; the first one fails the disk. */
+	if (nbr_disk_has_data(nbr_get_state(dev).disk)) {
+		set_disk_state(dev, NBR_D_FAILED, "metadata I/O error", NULL);
+		queue_work(system_wq, &dev->io_error_work);
+	}
+	return !nbr_disk_has_data(nbr_get_state(dev).disk);
 }
 
 /*

@@ -424,7 +424,11 @@ void nbr_md_close(struct nbr_device *dev, struct nbr_md *md)
 	mutex_lock(&md->mutex);
 	if (!err)
 		md->sb.flags |= NBR_MDF_AL_CLEAN;
-	if (nbr_md_write_sb(dev, md) || err)
+	if (!err)
+		err = nbr_md_write_sb(dev, md);
+	else
+		nbr_md_write_sb(dev, md);	/* the log stays not clean */
+	if (err)
 		nbr_err(dev, "metadata not written cleanly at detach (error %d): the next attach treats the disk as crashed\n",
 			err);
 	mutex_unlock(&md->mutex);

@@ -144,6 +144,7 @@ int nbr_attach(struct nbr_device *dev, const char *path, u64 size_limit,
 int nbr_detach(struct nbr_device *dev, bool force,
 	       struct netlink_ext_ack *extack);
 void nbr_local_io_error(struct nbr_device *dev);
+bool nbr_md_io_error(struct nbr_device *dev);
 void nbr_io_error_work(struct work_struct *work);
 
 /* req.c: the I/O path. */

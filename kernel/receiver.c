@@ -151,6 +151,8 @@ static int only_copy_begin(struct nbr_device *dev, struct nbr_peer_req *pr)
 	if (err) {
 		pr->only_copy = false;
 		nbr_warn_rl(dev, "I/O error: activity log not written\n");
+		if (err != -E2BIG)
+			nbr_md_io_error(dev);
 		return err;
 	}
 	nbr_bm_mark(md, pr->sector, pr->size);
@@ -233,6 +235,11 @@ static int receive_data(struct nbr_conn *conn, const void *p, u32 len,
 		*reason = "write of an epoch that is not open";
 		return -EPROTO;
 	}
+	if ((d.flags & NBR_DP_ONLY_COPY) &&
+	    !(conn->agreed.features & NBR_FEAT_ONLY_COPY)) {
+		*reason = "only-copy write without the feature agreed";
+		return -EPROTO;
+	}
 	pr = nbr_peer_req_alloc(conn, d.sector, d.block_id, d.size);
 	if (!pr) {
 		*reason = "out of memory";
@@ -241,9 +248,13 @@ static int receive_data(struct nbr_conn *conn, const void *p, u32 len,
 	pr->seq = d.seq;
 	pr->flags = d.flags;
 	pr->crc = d.crc;
-	/* The peer's STATE saying so precedes its writes on this socket. */
+	/*
+	 * The Primary's disk misses this write: it says so in the write, and
+	 * a STATE without usable disk may have come first.
+	 */
 	pr->only_copy = d.size &&
-			!nbr_disk_has_data(nbr_get_state(conn->dev).peer_disk);
+			((d.flags & NBR_DP_ONLY_COPY) ||
+			 !nbr_disk_has_data(nbr_get_state(conn->dev).peer_disk));
 	err = nbr_recv_peer_payload(conn, pr);
 	if (err) {
 		if (err == -EBADMSG)

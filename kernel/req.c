@@ -295,6 +295,25 @@ static void submit_local(struct nbr_device *dev, struct bio *bio,
 }
 
 /*
+ * The activity log could not be written for @bio, which holds a local
+ * reference (-E2BIG: it spans more extents than one update may add, no
+ * I/O error): with on-io-error detach the disk fails, and the write goes
+ * to the peer alone when it has the data (which records the blocks as
+ * its own only copy); else it fails. May sleep.
+ */
+static void al_failed(struct nbr_device *dev, struct bio *bio, int err)
+{
+	bool disk_gone = err != -E2BIG && nbr_md_io_error(dev);
+
+	nbr_put_local(dev);
+	if (disk_gone && submit_peer_only(dev, bio))
+		return;
+	atomic_dec(&dev->app_pending);
+	nbr_warn_rl(dev, "I/O error: activity log not written\n");
+	bio_io_error(bio);
+}
+
+/*
  * Writes that need an activity-log transaction first. The transaction is
  * written synchronously, which a ->submit_bio call must not do (bios it
  * submits are only queued until it returns), so it happens here, on
@@ -307,6 +326,7 @@ void nbr_al_work(struct work_struct *work)
 	struct block_device *bdev;
 	struct nbr_md *md;
 	struct bio *bio;
+	int err;
 
 	for (;;) {
 		spin_lock_irq(&dev->lock);
@@ -316,15 +336,12 @@ void nbr_al_work(struct work_struct *work)
 		if (!bio)
 			return;
 		md = READ_ONCE(dev->md);
-		if (nbr_al_begin_io(dev, md, bio->bi_iter.bi_sector,
-				    bio->bi_iter.bi_size)) {
-			atomic_dec(&dev->app_pending);
-			nbr_put_local(dev);
-			nbr_warn_rl(dev, "I/O error: activity log not written\n");
-			bio_io_error(bio);
-			continue;
-		}
-		submit_local(dev, bio, bdev, md);
+		err = nbr_al_begin_io(dev, md, bio->bi_iter.bi_sector,
+				      bio->bi_iter.bi_size);
+		if (err)
+			al_failed(dev, bio, err);
+		else
+			submit_local(dev, bio, bdev, md);
 	}
 }
 

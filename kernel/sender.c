@@ -241,10 +241,15 @@ u32 nbr_bio_crc32c(struct bio *bio)
 	return ~crc;
 }
 
-static u32 dp_flags(struct nbr_conn *conn, struct bio *bio)
+static u32 dp_flags(struct nbr_conn *conn, struct nbr_req *req)
 {
+	struct bio *bio = req->bio;
 	u32 f = 0;
 
+	/* Not on our disk: the peer must record it, whatever it knows of us. */
+	if (!req->has_local && req->size &&
+	    (conn->agreed.features & NBR_FEAT_ONLY_COPY))
+		f |= NBR_DP_ONLY_COPY;
 	if (conn->agreed.features & NBR_FEAT_FLUSH_FUA) {
 		if (bio->bi_opf & REQ_PREFLUSH)
 			f |= NBR_DP_FLUSH;
@@ -383,7 +388,7 @@ static struct nbr_req *next_req(struct nbr_conn *conn,
 		req->seq = ++conn->seq;
 	req->epoch = conn->epoch;
 	conn->epoch_writes++;
-	req->dp_flags = dp_flags(conn, req->bio);
+	req->dp_flags = dp_flags(conn, req);
 	if (req->dp_flags & NBR_DP_FLUSH)
 		req->flush_ticket = nbr_flush_issue(&conn->peer_flush);
 	req->sent_at = jiffies;

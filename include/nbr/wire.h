@@ -34,7 +34,9 @@
  */
 #define NBR_FEAT_FLUSH_FUA	(1ull << 0)	/* honours NBR_DP_FLUSH/FUA */
 #define NBR_FEAT_REMOTE_READ	(1ull << 1)	/* serves NBR_P_READ_REQ */
-#define NBR_FEATURES_KNOWN	(NBR_FEAT_FLUSH_FUA | NBR_FEAT_REMOTE_READ)
+#define NBR_FEAT_ONLY_COPY	(1ull << 2)	/* records NBR_DP_ONLY_COPY */
+#define NBR_FEATURES_KNOWN	(NBR_FEAT_FLUSH_FUA | NBR_FEAT_REMOTE_READ | \
+				 NBR_FEAT_ONLY_COPY)
 
 /* Fixed sizes. */
 #define NBR_NONCE_LEN		32u	/* auth challenge nonce */
@@ -200,9 +202,15 @@ NBR_ASSERT_SIZE(struct nbr_p_state, 8);
 #define NBR_DP_SEND_RECV_ACK	(1u << 2)	/* protocol B */
 #define NBR_DP_SEND_WRITE_ACK	(1u << 3)	/* protocol C */
 #define NBR_DP_CRC32C		(1u << 4)	/* crc field is valid */
+/*
+ * The sender's own disk does not get this write (NBR_FEAT_ONLY_COPY):
+ * the receiver holds its only copy and records its blocks out of sync.
+ */
+#define NBR_DP_ONLY_COPY	(1u << 5)
 #define NBR_DP_KNOWN		(NBR_DP_FUA | NBR_DP_FLUSH | \
 				 NBR_DP_SEND_RECV_ACK | \
-				 NBR_DP_SEND_WRITE_ACK | NBR_DP_CRC32C)
+				 NBR_DP_SEND_WRITE_ACK | NBR_DP_CRC32C | \
+				 NBR_DP_ONLY_COPY)
 
 /*
  * NBR_P_DATA: one write. The write's bytes follow this struct; their

@@ -65,8 +65,4 @@ def run(c):
     assert sums(b, 0, 4) == want1
     assert sums(b, 4, 4) == want2
 
-    for n in (a, b):
-        nbr.teardown(n, rmmod=False)
-    a.run("dmsetup remove lower")
-    for n in (a, b):
-        n.run("rmmod nbr")
+    nbr.teardown_over_dm((a, b), a, "lower")

@@ -45,8 +45,4 @@ def run(c):
     # bravo's data counts: it can take over at once.
     b.run("drbdsetup /dev/nb0 primary")
     b.run("drbdsetup /dev/nb0 secondary")
-    for n in (a, b):
-        nbr.teardown(n, rmmod=False)
-    b.run("dmsetup remove slow")
-    for n in (a, b):
-        n.run("rmmod nbr")
+    nbr.teardown_over_dm((a, b), b, "slow")

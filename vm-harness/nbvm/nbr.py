@@ -179,6 +179,16 @@ def teardown(node, minor=0, rmmod=True):
         node.run("rmmod nbr")
 
 
+def teardown_over_dm(nodes, dm_node, dm_name):
+    """teardown() of every node, with the dm device `dm_name` on `dm_node`
+    (the backing disk there) removed before the module goes."""
+    for n in nodes:
+        teardown(n, rmmod=False)
+    dm_node.run(f"dmsetup remove {dm_name}")
+    for n in nodes:
+        n.run("rmmod nbr")
+
+
 # -- state -----------------------------------------------------------------------
 
 def proc(node):

@@ -549,7 +549,16 @@ TEST(DecodeData, DecodesHandWrittenBytes) {
 
 TEST(DecodeData, RejectsUnknownFlags) {
     struct nbr_data d {};
-    EXPECT_EQ(DecodeData(1u << 5, 0, 32 + 512, &d), "unknown data flags");
+    EXPECT_EQ(DecodeData(1u << 6, 0, 32 + 512, &d), "unknown data flags");
+}
+
+TEST(DecodeData, AcceptsTheOnlyCopyFlagOfItsFeature) {
+    struct nbr_data d {};
+    EXPECT_EQ(NBR_DP_ONLY_COPY, 1u << 5);
+    EXPECT_EQ(NBR_FEATURES_KNOWN & NBR_FEAT_ONLY_COPY, NBR_FEAT_ONLY_COPY);
+    EXPECT_NE(NBR_FEAT_ONLY_COPY, NBR_FEAT_REMOTE_READ);
+    ASSERT_EQ(DecodeData(NBR_DP_ONLY_COPY | NBR_DP_SEND_WRITE_ACK, 0, 32 + 4096, &d), "ok");
+    EXPECT_EQ(d.flags, NBR_DP_ONLY_COPY | NBR_DP_SEND_WRITE_ACK);
 }
 
 TEST(DecodeData, RejectsBothAckKinds) {
