@@ -87,16 +87,24 @@ void ValidateConfig(const Config& config, Diagnostics& diags) {
         }
     }
     const OptionSpec* after = FindOption(Section::Disk, "resync-after");
-    auto check_after = [&](const OptionList& list) {
+    const OptionSpec* size = FindOption(Section::Disk, "size");
+    auto check_list = [&](const OptionList& list) {
         if (const OptionValue* v = list.Find(after))
             if (!config.Find(v->value))
                 diags.Error(v->loc, "resync-after names unknown resource '" + v->value + "'");
+        // The bitmap and the resync work in whole 4 KiB blocks.
+        if (const OptionValue* v = list.Find(size))
+            if (std::stoll(v->value) % 8)
+                diags.Error(v->loc,
+                            "'size' must be a whole number of 4 KiB blocks, got " + v->value +
+                                " sectors",
+                            "round it down to a multiple of 8 sectors (4K)");
     };
-    check_after(config.common);
+    check_list(config.common);
     for (const Resource& res : config.resources) {
-        check_after(res.options);
+        check_list(res.options);
         for (const HostSection& host : res.hosts)
-            check_after(host.options);
+            check_list(host.options);
     }
 }
 

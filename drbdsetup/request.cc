@@ -44,6 +44,9 @@ std::optional<std::string> DiskOption(const Option& o, Request& r) {
         uint64_t sectors = 0;
         if (!ToU64(o.value, sectors))
             return "size: bad value '" + o.value + "'";
+        if (sectors % 8)
+            return "size: " + o.value +
+                   " sectors is not a whole number of 4 KiB blocks (a multiple of 8 sectors)";
         r.attrs.push_back(U64(NBR_A_SIZE_LIMIT, sectors));
         return std::nullopt;
     }

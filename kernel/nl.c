@@ -520,6 +520,14 @@ static int nbr_nl_attach(struct sk_buff *skb, struct genl_info *info)
 				    "a meta-disk index needs a meta-disk");
 		return -EINVAL;
 	}
+	/* The bitmap and the resync work in whole 4 KiB blocks. */
+	if (info->attrs[NBR_A_SIZE_LIMIT] &&
+	    nla_get_u64(info->attrs[NBR_A_SIZE_LIMIT]) %
+	    (NBR_RS_BLOCK / NBR_SECTOR_SIZE)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NBR_A_SIZE_LIMIT],
+				    "size must be a whole number of 4 KiB blocks (a multiple of 8 sectors)");
+		return -EINVAL;
+	}
 	dc = kzalloc(sizeof(*dc), GFP_KERNEL);
 	if (!dc)
 		return -ENOMEM;

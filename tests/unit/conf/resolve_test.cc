@@ -165,6 +165,18 @@ TEST(Resolve, ResyncAfterUnknownResource) {
               "         ^\n");
 }
 
+TEST(Resolve, SizeIsWholeFourKiBBlocks) {
+    EXPECT_EQ(Check(Res("  disk { size 1001s; }\n")),
+              "t.conf:7:10: 'size' must be a whole number of 4 KiB blocks, got 1001 sectors\n"
+              "  disk { size 1001s; }\n"
+              "         ^\n"
+              "hint: round it down to a multiple of 8 sectors (4K)\n");
+    EXPECT_EQ(Check(Res("  disk { size 6K; }\n")).substr(0, 45),
+              "t.conf:7:10: 'size' must be a whole number of");
+    EXPECT_EQ(Check(Res("  disk { size 1000s; }\n")), "");
+    EXPECT_EQ(Check(Res("  disk { size 64M; }\n")), "");
+}
+
 TEST(Resolve, MixedAddressFamilies) {
     std::string text = "resource r0 {\n  device /dev/nb0; disk /dev/vdb; meta-disk internal;\n"
                        "  on alpha { address 10.0.0.1:1; }\n"

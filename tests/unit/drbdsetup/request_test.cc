@@ -130,6 +130,8 @@ TEST(Request, DiskRefusesWhatTheModuleCannotDo) {
         BuildErr({"/dev/nb0", "disk", "/dev/vdb", "internal", "--on-io-error=call-local-io-error"})
             .find("not supported"),
         std::string::npos);
+    EXPECT_EQ(BuildErr({"/dev/nb0", "disk", "/dev/vdb", "internal", "--size=1001s"}),
+              "size: 1001 sectors is not a whole number of 4 KiB blocks (a multiple of 8 sectors)");
 }
 
 TEST(Request, NetAddressesAndOptions) {
